@@ -1,0 +1,147 @@
+package events
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+const (
+	goldenCustomer = "0193a1b2-0000-7000-8000-000000000001"
+	goldenParent   = "0193a1b2-0000-7000-8000-000000000002"
+)
+
+// TestGoldenFilesDecode pins the stored form of every event type: these files were written by an
+// earlier build and must keep decoding, to the same values, forever.
+func TestGoldenFilesDecode(t *testing.T) {
+	want := map[string]Payload{
+		"customer.created.v1.json":                 CustomerCreatedV1{Name: "Acme Ltd", Address: "1 Main St, Springfield", ParentID: goldenParent},
+		"customer.updated.v1.json":                 CustomerUpdatedV1{Name: Some("Acme Limited"), ParentID: Null[string]()},
+		"customer.updated.address-cleared.v1.json": CustomerUpdatedV1{Address: Some("")},
+		"customer.deleted.v1.json":                 CustomerDeletedV1{ParentID: goldenParent},
+		"reservation.claimed.v1.json":              ReservationClaimedV1{Kind: KindCustomerName, OwnerType: AggregateCustomer, OwnerID: goldenCustomer},
+		"reservation.released.v1.json":             ReservationReleasedV1{Kind: KindCustomerName, OwnerType: AggregateCustomer, OwnerID: goldenCustomer},
+		"hierarchy.child_attached.v1.json":         HierarchyChildAttachedV1{ChildID: goldenCustomer},
+		"hierarchy.child_detached.v1.json":         HierarchyChildDetachedV1{ChildID: goldenCustomer},
+		"tree.customer_moved.v1.json":              TreeCustomerMovedV1{CustomerID: goldenCustomer, FromParentID: goldenParent},
+	}
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(want) {
+		t.Fatalf("testdata has %d golden files, the test knows %d: add the new file's expectation", len(files), len(want))
+	}
+	seenTypes := map[string]bool{}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env, err := Decode(b)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if env.SpecVersion != "1.0" || env.DataContentType != ContentType || env.Source == "" || env.Subject == "" {
+				t.Errorf("CloudEvents attributes lost: %+v", env)
+			}
+			if env.Time.IsZero() || env.AggregateVersion == 0 || env.CorrelationID == "" || env.CausationID == "" || env.RequestID == "" {
+				t.Errorf("extension attributes lost: %+v", env)
+			}
+			if env.Actor().Type != ActorAnonymous {
+				t.Errorf("actor = %+v", env.Actor())
+			}
+			got, err := DecodeData(env)
+			if err != nil {
+				t.Fatalf("DecodeData: %v", err)
+			}
+			exp, ok := want[filepath.Base(f)]
+			if !ok {
+				t.Fatalf("no expectation for %s", f)
+			}
+			if !reflect.DeepEqual(got, exp) {
+				t.Errorf("decoded %#v\nwant    %#v", got, exp)
+			}
+			seenTypes[env.Type] = true
+		})
+	}
+	for _, typ := range Types() {
+		if !seenTypes[typ] {
+			t.Errorf("event type %s has no golden file in testdata/", typ)
+		}
+	}
+}
+
+func TestRoundTripKeepsOnlyChangedFields(t *testing.T) {
+	p := CustomerUpdatedV1{Address: Some("2 Side St")}
+	data, v, err := MarshalData(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != 1 {
+		t.Errorf("schema version = %d", v)
+	}
+	if string(data) != `{"address":"2 Side St"}` {
+		t.Errorf("data = %s, want only the changed field", data)
+	}
+	env := Envelope{ID: "x", Type: p.EventType(), Time: time.Unix(1, 0).UTC(), Data: data, SchemaVersion: v}
+	b, err := Encode(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeData(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, p) {
+		t.Errorf("round trip = %#v, want %#v", got, p)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	for name, in := range map[string]string{
+		"not json":   `{`,
+		"no id":      `{"type":"customer.created","specversion":"1.0","data":{}}`,
+		"no type":    `{"id":"a","specversion":"1.0","data":{}}`,
+		"wrong spec": `{"id":"a","type":"customer.created","specversion":"0.3","data":{}}`,
+		"no data":    `{"id":"a","type":"customer.created","specversion":"1.0"}`,
+	} {
+		if _, err := Decode([]byte(in)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v, want ErrMalformed", name, err)
+		}
+	}
+	_, err := DecodeData(Envelope{ID: "a", Type: "customer.renamed", SpecVersion: "1.0", Data: json.RawMessage(`{}`)})
+	if !errors.Is(err, ErrUnknownType) {
+		t.Errorf("unknown type: err = %v", err)
+	}
+	_, err = DecodeData(Envelope{ID: "a", Type: CustomerCreated, SchemaVersion: 9, Data: json.RawMessage(`{}`)})
+	if !errors.Is(err, ErrMalformed) {
+		t.Errorf("future schema version: err = %v", err)
+	}
+	_, err = DecodeData(Envelope{ID: "a", Type: CustomerCreated, SchemaVersion: 1, Data: json.RawMessage(`{"name": 5}`)})
+	if !errors.Is(err, ErrMalformed) {
+		t.Errorf("bad data: err = %v", err)
+	}
+}
+
+func TestReservationSubjectHidesKey(t *testing.T) {
+	s := ReservationSubject(KindCustomerName, CustomerNameKey(goldenParent, "  ACME Ltd "))
+	if s != ReservationSubject(KindCustomerName, CustomerNameKey(goldenParent, "acme ltd")) {
+		t.Error("name key is not case-insensitive and trimmed")
+	}
+	if s == ReservationSubject(KindCustomerName, CustomerNameKey("", "acme ltd")) {
+		t.Error("names under different parents share a reservation")
+	}
+	if len(s) != len("cm.unique.customer-name.")+64 {
+		t.Errorf("subject %q is not a sha256 hex", s)
+	}
+}

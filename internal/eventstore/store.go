@@ -1,0 +1,226 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+	"github.com/toffstech/customer-management/internal/events"
+)
+
+// Message is one event to append.
+type Message struct {
+	// Subject is the aggregate's subject, e.g. events.CustomerSubject(id).
+	Subject string
+	// Envelope is the complete event; its ID becomes the Nats-Msg-Id.
+	Envelope events.Envelope
+	// Expect, when non-nil, is the stream sequence the last message of ExpectSubject (or of Subject
+	// when ExpectSubject is empty) must have; 0 means that subject must be empty.
+	Expect *uint64
+	// ExpectSubject checks another subject than Subject (a subject not written in the same append).
+	ExpectSubject string
+}
+
+// Seq is a helper for Message.Expect.
+func Seq(n uint64) *uint64 { return &n }
+
+// Stored is an event read back from the stream.
+type Stored struct {
+	// Seq is the event's stream sequence.
+	Seq uint64
+	// Subject is the subject it was stored on.
+	Subject  string
+	Envelope events.Envelope
+}
+
+// Observer is told about appends, for metrics. Its methods must be cheap and safe for concurrent use.
+type Observer interface {
+	Appended(events int)
+	Conflicted()
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Appended(int) {}
+func (nopObserver) Conflicted()  {}
+
+// Store appends to and reads from the event stream.
+type Store struct {
+	js  jetstream.JetStream
+	obs Observer
+}
+
+// New returns a Store on js. The stream must exist (see EnsureStream). obs may be nil.
+func New(js jetstream.JetStream, obs Observer) *Store {
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	return &Store{js: js, obs: obs}
+}
+
+// JetStream returns the underlying JetStream context.
+func (s *Store) JetStream() jetstream.JetStream { return s.js }
+
+// Append stores msgs atomically, in order, and returns the stream sequence of the last one. Several
+// messages go in one JetStream atomic batch: all are stored or none. It returns ErrConflict (wrapped)
+// when an expectation fails. A retry of an append that was already stored (same event ids) returns
+// the original sequence instead of a conflict, because JetStream checks expectations before it
+// de-duplicates: the store looks for its own first event at the subject's tail.
+func (s *Store) Append(ctx context.Context, msgs []Message) (uint64, error) {
+	if len(msgs) == 0 {
+		return 0, errors.New("eventstore: nothing to append")
+	}
+	nm := make([]*nats.Msg, len(msgs))
+	for i, m := range msgs {
+		b, err := events.Encode(m.Envelope)
+		if err != nil {
+			return 0, err
+		}
+		msg := nats.NewMsg(m.Subject)
+		msg.Data = b
+		msg.Header.Set(jetstream.MsgIDHeader, m.Envelope.ID)
+		if m.Expect != nil {
+			msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(*m.Expect, 10))
+			if m.ExpectSubject != "" {
+				msg.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, m.ExpectSubject)
+			}
+		}
+		nm[i] = msg
+	}
+	var (
+		seq uint64
+		err error
+	)
+	if len(nm) == 1 {
+		var ack *jetstream.PubAck
+		ack, err = s.js.PublishMsg(ctx, nm[0])
+		if err == nil {
+			seq = ack.Sequence
+		}
+	} else {
+		var ack *jetstreamext.BatchAck
+		ack, err = jetstreamext.PublishMsgBatch(ctx, s.js, nm)
+		if err == nil {
+			seq = ack.Sequence
+		}
+	}
+	if err == nil {
+		s.obs.Appended(len(msgs))
+		return seq, nil
+	}
+	if isConflict(err) || isDuplicateInBatch(err) {
+		if got, ok := s.alreadyStored(ctx, msgs); ok {
+			return got, nil
+		}
+		if isConflict(err) {
+			s.obs.Conflicted()
+			return 0, fmt.Errorf("%w: %v", ErrConflict, err)
+		}
+	}
+	return 0, fmt.Errorf("eventstore: append to %s: %w", msgs[0].Subject, err)
+}
+
+// alreadyStored reports whether msgs were stored by an earlier attempt, and the sequence of the last.
+// A batch is stored contiguously, so the last sequence follows from the first message's.
+func (s *Store) alreadyStored(ctx context.Context, msgs []Message) (uint64, bool) {
+	first := msgs[0]
+	m, err := s.lastRaw(ctx, first.Subject)
+	if err != nil || m == nil {
+		return 0, false
+	}
+	if m.Header.Get(jetstream.MsgIDHeader) != first.Envelope.ID {
+		return 0, false
+	}
+	// A batch could write the first subject more than once; then its tail is a later message of
+	// the batch. Find the batch sequence to compute the last one.
+	if n, err := strconv.Atoi(m.Header.Get("Nats-Batch-Sequence")); err == nil && n >= 1 {
+		return m.Sequence - uint64(n) + uint64(len(msgs)), true
+	}
+	return m.Sequence + uint64(len(msgs)) - 1, true
+}
+
+func (s *Store) lastRaw(ctx context.Context, subject string) (*jetstream.RawStreamMsg, error) {
+	it, err := jetstreamext.GetLastMsgsFor(ctx, s.js, events.StreamName, []string{subject})
+	if err != nil {
+		return nil, err
+	}
+	for m, err := range it {
+		if errors.Is(err, jetstreamext.ErrNoMessages) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	return nil, nil
+}
+
+// Last returns the last event on subject, or nil when the subject is empty.
+func (s *Store) Last(ctx context.Context, subject string) (*Stored, error) {
+	m, err := s.lastRaw(ctx, subject)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore: last of %s: %w", subject, err)
+	}
+	if m == nil {
+		return nil, nil
+	}
+	return toStored(m)
+}
+
+// LastSeq returns the stream sequence of the last event on subject, 0 when it is empty.
+func (s *Store) LastSeq(ctx context.Context, subject string) (uint64, error) {
+	m, err := s.lastRaw(ctx, subject)
+	if err != nil || m == nil {
+		return 0, err
+	}
+	return m.Sequence, nil
+}
+
+// loadPage is how many events one direct batch get returns.
+const loadPage = 1000
+
+// Load returns every event on subject after stream sequence after (0: all), in order. It uses
+// direct batch gets, which see the latest committed write and never half a batch.
+func (s *Store) Load(ctx context.Context, subject string, after uint64) ([]Stored, error) {
+	var out []Stored
+	from := after + 1
+	for {
+		it, err := jetstreamext.GetBatch(ctx, s.js, events.StreamName, loadPage,
+			jetstreamext.GetBatchSubject(subject), jetstreamext.GetBatchSeq(from))
+		if err != nil {
+			return nil, fmt.Errorf("eventstore: load %s: %w", subject, err)
+		}
+		pending := -1
+		for m, err := range it {
+			if errors.Is(err, jetstreamext.ErrNoMessages) {
+				return out, nil
+			}
+			if err != nil {
+				return nil, fmt.Errorf("eventstore: load %s: %w", subject, err)
+			}
+			st, err := toStored(m)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, *st)
+			from = m.Sequence + 1
+			pending, _ = strconv.Atoi(m.Header.Get("Nats-Num-Pending"))
+		}
+		if pending <= 0 {
+			return out, nil
+		}
+	}
+}
+
+func toStored(m *jetstream.RawStreamMsg) (*Stored, error) {
+	env, err := events.Decode(m.Data)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore: event at sequence %d: %w", m.Sequence, err)
+	}
+	return &Stored{Seq: m.Sequence, Subject: m.Subject, Envelope: env}, nil
+}
