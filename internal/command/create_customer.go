@@ -1,0 +1,112 @@
+package command
+
+import (
+	"context"
+	"errors"
+
+	"github.com/toffstech/customer-management/internal/domain"
+	"github.com/toffstech/customer-management/internal/events"
+	"github.com/toffstech/customer-management/internal/eventstore"
+)
+
+// CreateCustomer creates a customer. Its events, appended in one atomic batch, are the customer's
+// customer.created, the claim of its name among its siblings, and (under a parent) the attachment
+// to the parent's hierarchy, which expects the parent unchanged since it was read.
+func (h *Customers) CreateCustomer(ctx context.Context, m Meta, in domain.CreateCustomer) (Result, error) {
+	m.Now = now(m)
+	in, err := domain.PrepareCreate(in)
+	if err != nil {
+		return Result{}, err
+	}
+	id := newID(m.Now, seedIf(m, "customer"))
+	if m.Idempotent {
+		// A retry of a command whose first attempt was stored: answer as the first attempt did.
+		if c, err := h.customer(ctx, id, true); err != nil {
+			return Result{}, err
+		} else if c.Version > 0 {
+			return Result{Customer: c, Seq: c.LastSeq, Changed: true}, nil
+		}
+	}
+	pathOf := func(ctx context.Context) ([]string, error) {
+		if in.ParentID == "" {
+			return nil, nil
+		}
+		return h.path(ctx, in.ParentID)
+	}
+	if err := h.auth.Authorize(ctx, m.Actor, CustomerAdd, pathOf); err != nil {
+		return Result{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := h.tryCreate(ctx, m, id, in)
+		if !errors.Is(err, eventstore.ErrConflict) || attempt+1 >= maxAttempts {
+			return res, err
+		}
+		if in.ParentID != "" {
+			h.cache.drop(in.ParentID)
+		}
+	}
+}
+
+func (h *Customers) tryCreate(ctx context.Context, m Meta, id string, in domain.CreateCustomer) (Result, error) {
+	var facts domain.CreateFacts
+	var tree tail
+	if in.ParentID != "" {
+		var err error
+		if facts.Parent, err = h.placement(ctx, in.ParentID); err != nil {
+			return Result{}, err
+		}
+		if tree, err = h.tail(ctx, events.TreeSubject); err != nil {
+			return Result{}, err
+		}
+	}
+	key := events.CustomerNameKey(in.ParentID, in.Name)
+	res, err := h.tail(ctx, events.ReservationSubject(events.KindCustomerName, key))
+	if err != nil {
+		return Result{}, err
+	}
+	facts.NameHolder = res.holder()
+	evs, err := domain.DecideCreate(id, in, facts)
+	if err != nil {
+		return Result{}, err
+	}
+	c := domain.Customer{ID: id}
+	b := newBatch(m)
+	if in.ParentID == "" {
+		err = b.customer(c, evs[0], eventstore.Seq(0), "")
+	} else {
+		// A new id cannot exist yet; its message instead checks that no move reshaped the tree
+		// since the parent's depth was read.
+		err = b.customer(c, evs[0], eventstore.Seq(tree.seq), events.TreeSubject)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	claim := events.ReservationClaimedV1{Kind: events.KindCustomerName, OwnerType: events.AggregateCustomer, OwnerID: id}
+	if err := b.reservation(key, res, claim, eventstore.Seq(res.seq), ""); err != nil {
+		return Result{}, err
+	}
+	if in.ParentID != "" {
+		ht, err := h.tail(ctx, events.HierarchySubject(in.ParentID))
+		if err != nil {
+			return Result{}, err
+		}
+		parent := facts.Parent.Parent
+		if err := b.hierarchy(in.ParentID, ht, events.HierarchyChildAttachedV1{ChildID: id}, eventstore.Seq(parent.LastSeq), events.CustomerSubject(parent.ID)); err != nil {
+			return Result{}, err
+		}
+	}
+	seq, err := h.store.Append(ctx, b.msgs)
+	if err != nil {
+		return Result{}, err
+	}
+	b.fold(&c, seq)
+	h.cache.put(c)
+	return Result{Customer: c, Seq: seq, Changed: true}, nil
+}
+
+func seedIf(m Meta, kind string) string {
+	if !m.Idempotent {
+		return ""
+	}
+	return m.CommandID + "/" + kind
+}
