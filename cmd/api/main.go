@@ -1,0 +1,167 @@
+// Command api serves the Customer Management HTTP API. Without NATS_URL it embeds a NATS server
+// with JetStream (data under NATS_DATA_DIR) so that `make run` needs nothing else.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/toffstech/customer-management/internal/command"
+	"github.com/toffstech/customer-management/internal/config"
+	"github.com/toffstech/customer-management/internal/events"
+	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/httpapi"
+	"github.com/toffstech/customer-management/internal/idempotency"
+	"github.com/toffstech/customer-management/internal/natsembed"
+	"github.com/toffstech/customer-management/internal/projection"
+	"github.com/toffstech/customer-management/internal/query"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "api:", err)
+		os.Exit(1)
+	}
+}
+
+// run wires the api and serves until ctx is done.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	env := config.Getenv(getenv)
+	log := config.Logger(env, "api")
+	slog.SetDefault(log)
+	replicas, err := env.Int("NATS_REPLICAS", 1)
+	if err != nil {
+		return err
+	}
+	wait, err := env.Duration("CONSISTENCY_WAIT", 5*time.Second)
+	if err != nil {
+		return err
+	}
+	addr := env.String("HTTP_ADDR", config.DefaultHTTPAddr)
+
+	natsURL := env.String("NATS_URL", "")
+	if natsURL == "" {
+		srv, err := embedNATS(ctx, env, log)
+		if err != nil {
+			return err
+		}
+		defer srv.Shutdown()
+		natsURL = srv.ClientURL()
+		fmt.Fprintf(stdout, "Embedded NATS server (JetStream) at %s, data in %s\n", natsURL, env.String("NATS_DATA_DIR", config.DefaultDataDir))
+	}
+	nc, err := config.ConnectNATS(ctx, natsURL, "cm-api", log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	if _, err := eventstore.EnsureStream(ctx, js, replicas); err != nil {
+		return err
+	}
+	idem, err := idempotency.Ensure(ctx, js, replicas)
+	if err != nil {
+		return err
+	}
+
+	pool, err := config.ConnectPostgres(ctx, env.String("DATABASE_URL", config.DefaultDatabaseURL), log)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := projection.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	waiter, err := projection.NewWaiter(ctx, pool, projection.CustomersProjection)
+	if err != nil {
+		return err
+	}
+	defer waiter.Close()
+
+	stream, err := js.Stream(ctx, events.StreamName)
+	if err != nil {
+		return err
+	}
+	metrics := httpapi.NewMetrics(func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		info, err := stream.Info(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(info.State.LastSeq) - float64(waiter.Checkpoint())
+	})
+	store := eventstore.New(js, metrics)
+	handler := httpapi.NewServer(httpapi.Deps{
+		Customers:       command.NewCustomers(store, nil),
+		List:            query.NewCustomers(pool),
+		Waiter:          waiter,
+		Idempotency:     idem,
+		Metrics:         metrics,
+		ConsistencyWait: wait,
+		Logger:          log,
+		Ready: map[string]httpapi.Checker{
+			"nats": func(ctx context.Context) error {
+				_, err := js.AccountInfo(ctx)
+				return err
+			},
+			"postgres": func(ctx context.Context) error { return pool.Ping(ctx) },
+		},
+	})
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	fmt.Fprintf(stdout, "Customer Management API listening on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// embedNATS starts the in-process NATS server of a single-machine setup.
+func embedNATS(ctx context.Context, env config.Getenv, log *slog.Logger) (*natsembed.Server, error) {
+	host, portStr, err := net.SplitHostPort(env.String("NATS_EMBED_ADDR", config.DefaultEmbedAddr))
+	if err != nil {
+		return nil, fmt.Errorf("NATS_EMBED_ADDR: %w", err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("NATS_EMBED_ADDR: %w", err)
+	}
+	sync := env.String("NATS_SYNC", "always")
+	if sync != "always" && sync != "default" {
+		return nil, fmt.Errorf("NATS_SYNC=%q: want always or default", sync)
+	}
+	return natsembed.Start(ctx, natsembed.Options{
+		Host: host, Port: port, StoreDir: env.String("NATS_DATA_DIR", config.DefaultDataDir), SyncAlways: sync == "always",
+		Logf: func(format string, args ...any) { log.Debug(fmt.Sprintf(format, args...), "component", "nats-server") },
+	})
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/toffstech/customer-management/internal/testenv"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startAPI runs the real api program until the returned stop is called.
+func startAPI(t *testing.T, env map[string]string) (base string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, func(k string) string { return env[k] }, &out) }()
+	re := regexp.MustCompile(`listening on (http://\S+)`)
+	testenv.WaitFor(t, 20*time.Second, func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("api exited early: %v\n%s", err, out.String())
+		default:
+		}
+		return re.MatchString(out.String())
+	}, "api never listened")
+	base = re.FindStringSubmatch(out.String())[1]
+	testenv.WaitFor(t, 10*time.Second, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return base, func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("api stopped with %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("api did not stop within 15 s")
+		}
+	}
+}
+
+func send(t *testing.T, method, url, body string, header ...string) (*http.Response, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, url, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp, m
+}
+
+// TestRestartKeepsEverything restarts the api on the same NATS and Postgres: customers, versions
+// and idempotency records survive.
+func TestRestartKeepsEverything(t *testing.T) {
+	env := map[string]string{
+		"NATS_URL": testenv.NATS(t), "DATABASE_URL": testenv.Postgres(t),
+		"HTTP_ADDR": testenv.FreeAddr(t), "LOG_LEVEL": "error",
+	}
+	base, stop := startAPI(t, env)
+	resp, c := send(t, "POST", base+"/v1/customers", `{"name":"Acme","address":"1 Main St"}`, "Idempotency-Key", "restart-1")
+	if resp.StatusCode != 201 {
+		t.Fatalf("create: %d %v", resp.StatusCode, c)
+	}
+	id := c["id"].(string)
+	stop()
+
+	base, stop = startAPI(t, env)
+	defer stop()
+	resp, got := send(t, "GET", base+"/v1/customers/"+id, "")
+	if resp.StatusCode != 200 || got["name"] != "Acme" || resp.Header.Get("ETag") != `"1"` {
+		t.Fatalf("after restart: %d %v", resp.StatusCode, got)
+	}
+	resp, again := send(t, "POST", base+"/v1/customers", `{"name":"Acme","address":"1 Main St"}`, "Idempotency-Key", "restart-1")
+	if resp.StatusCode != 201 || again["id"] != id || resp.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("idempotent replay after restart: %d %v", resp.StatusCode, again)
+	}
+	resp, _ = send(t, "PATCH", base+"/v1/customers/"+id, `{"address":"2"}`, "If-Match", `"1"`)
+	if resp.StatusCode != 200 || resp.Header.Get("ETag") != `"2"` {
+		t.Fatalf("patch after restart: %d", resp.StatusCode)
+	}
+	if resp, r := send(t, "GET", base+"/readyz", ""); resp.StatusCode != 200 {
+		t.Fatalf("readyz: %d %v", resp.StatusCode, r)
+	}
+}
+
+// TestEmbeddedNATSKeepsDataInItsDir runs the api the way `make run` does: no NATS_URL, so it embeds
+// a JetStream server whose data survives a restart.
+func TestEmbeddedNATSKeepsDataInItsDir(t *testing.T) {
+	env := map[string]string{
+		"DATABASE_URL": testenv.Postgres(t), "HTTP_ADDR": testenv.FreeAddr(t), "LOG_LEVEL": "error",
+		"NATS_DATA_DIR": t.TempDir(), "NATS_EMBED_ADDR": testenv.FreeAddr(t),
+	}
+	base, stop := startAPI(t, env)
+	resp, c := send(t, "POST", base+"/v1/customers", `{"name":"Embedded"}`)
+	if resp.StatusCode != 201 {
+		t.Fatalf("create: %d %v", resp.StatusCode, c)
+	}
+	stop()
+	base, stop = startAPI(t, env)
+	defer stop()
+	if resp, got := send(t, "GET", base+"/v1/customers/"+c["id"].(string), ""); resp.StatusCode != 200 || got["name"] != "Embedded" {
+		t.Fatalf("after restart: %d %v", resp.StatusCode, got)
+	}
+}
+
+func TestBadConfigurationFails(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"replicas":  {"NATS_REPLICAS": "three"},
+		"wait":      {"CONSISTENCY_WAIT": "soon"},
+		"nats sync": {"NATS_SYNC": "sometimes", "NATS_DATA_DIR": t.TempDir(), "NATS_EMBED_ADDR": testenv.FreeAddr(t)},
+	} {
+		err := run(context.Background(), func(k string) string { return env[k] }, io.Discard)
+		if err == nil {
+			t.Errorf("%s: run accepted a bad setting", name)
+		}
+	}
+}

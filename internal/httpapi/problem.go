@@ -1,0 +1,96 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/toffstech/customer-management/internal/domain"
+)
+
+// Problem is an RFC 9457 problem detail. Type is a stable URN clients may switch on.
+type Problem struct {
+	Type     string              `json:"type"`
+	Title    string              `json:"title"`
+	Status   int                 `json:"status"`
+	Detail   string              `json:"detail,omitempty"`
+	Instance string              `json:"instance,omitempty"`
+	Errors   []domain.FieldError `json:"errors,omitempty"`
+	// RequestID lets support find the request in the logs.
+	RequestID string `json:"request_id,omitempty"`
+	// Extra carries structured facts, e.g. the children that block a delete.
+	Extra map[string]any `json:"details,omitempty"`
+}
+
+// Problem types. They are a contract: never change a published one.
+const (
+	ProblemValidation         = "urn:cm:problem:validation"
+	ProblemMalformed          = "urn:cm:problem:malformed-request"
+	ProblemNotFound           = "urn:cm:problem:not-found"
+	ProblemConflict           = "urn:cm:problem:conflict"
+	ProblemPrecondition       = "urn:cm:problem:precondition-failed"
+	ProblemForbidden          = "urn:cm:problem:forbidden"
+	ProblemUnsupportedMedia   = "urn:cm:problem:unsupported-media-type"
+	ProblemTooLarge           = "urn:cm:problem:payload-too-large"
+	ProblemMethodNotAllowed   = "urn:cm:problem:method-not-allowed"
+	ProblemIdempotencyInUse   = "urn:cm:problem:idempotency-key-in-use"
+	ProblemIdempotencyReuse   = "urn:cm:problem:idempotency-key-reused"
+	ProblemConsistencyTimeout = "urn:cm:problem:consistency-timeout"
+	ProblemUnavailable        = "urn:cm:problem:service-unavailable"
+	ProblemInternal           = "urn:cm:problem:internal"
+)
+
+// statusOf is the one table mapping domain error codes to HTTP statuses and problem types.
+var statusOf = map[domain.Code]struct {
+	status int
+	typ    string
+	title  string
+}{
+	domain.Invalid:            {http.StatusUnprocessableEntity, ProblemValidation, "Your request is not valid."},
+	domain.NotFound:           {http.StatusNotFound, ProblemNotFound, "Not found."},
+	domain.Conflict:           {http.StatusConflict, ProblemConflict, "Conflict with the current state."},
+	domain.PreconditionFailed: {http.StatusPreconditionFailed, ProblemPrecondition, "Precondition failed."},
+	domain.Forbidden:          {http.StatusForbidden, ProblemForbidden, "Not allowed."},
+}
+
+// writeProblem sends p as application/problem+json and stops the handler chain.
+func writeProblem(c *gin.Context, p Problem) {
+	if p.Instance == "" {
+		p.Instance = c.Request.URL.Path
+	}
+	p.RequestID = requestID(c)
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(p.Status, p)
+}
+
+// fail answers err: a domain error with its mapped status, anything else as an internal error whose
+// detail goes to the log only.
+func fail(c *gin.Context, err error) {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		m, ok := statusOf[de.Code]
+		if ok {
+			writeProblem(c, Problem{Type: m.typ, Title: m.title, Status: m.status, Detail: de.Message, Errors: de.Fields, Extra: de.Details})
+			return
+		}
+	}
+	if errors.Is(err, errUnavailable) {
+		writeProblem(c, Problem{Type: ProblemUnavailable, Title: "Service unavailable.", Status: http.StatusServiceUnavailable, Detail: "A backing service is not reachable; try again shortly."})
+		return
+	}
+	slog.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "path", c.Request.URL.Path, "err", err)
+	writeProblem(c, Problem{Type: ProblemInternal, Title: "Internal error.", Status: http.StatusInternalServerError, Detail: "Internal error."})
+}
+
+var errUnavailable = errors.New("httpapi: backing service unavailable")
+
+// invalid answers a 422 naming fields.
+func invalid(c *gin.Context, fields ...domain.FieldError) {
+	writeProblem(c, Problem{Type: ProblemValidation, Title: "Your request is not valid.", Status: http.StatusUnprocessableEntity, Detail: "The request has invalid fields.", Errors: fields})
+}
+
+// badRequest answers a 400 for a request that could not be read, naming the field when known.
+func badRequest(c *gin.Context, detail string, fields ...domain.FieldError) {
+	writeProblem(c, Problem{Type: ProblemMalformed, Title: "The request could not be read.", Status: http.StatusBadRequest, Detail: detail, Errors: fields})
+}

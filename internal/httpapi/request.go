@@ -1,0 +1,62 @@
+package httpapi
+
+import (
+	"regexp"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/toffstech/customer-management/internal/command"
+	"github.com/toffstech/customer-management/internal/events"
+)
+
+const (
+	keyRequestID = "cm.request_id"
+	keyActor     = "cm.actor"
+	keyCommand   = "cm.command"
+)
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// withRequestID takes the client's X-Request-ID when it is well-formed, or makes one, and echoes it.
+func withRequestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !validRequestID.MatchString(id) {
+		id = uuid.Must(uuid.NewV7()).String()
+	}
+	c.Set(keyRequestID, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }
+
+// authenticate resolves the actor of the request.
+func (s *server) authenticate(c *gin.Context) {
+	a, err := s.Auth.Authenticate(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Set(keyActor, a)
+	c.Next()
+}
+
+// meta builds the command metadata of the request: actor, request and correlation ids, and the
+// idempotency-derived command id when the request carries an Idempotency-Key.
+func meta(c *gin.Context) command.Meta {
+	a, _ := c.Get(keyActor)
+	actor, _ := a.(events.Actor)
+	m := command.Meta{Actor: actor, RequestID: requestID(c)}
+	if v, ok := c.Get(keyCommand); ok {
+		cm := v.(commandSeed)
+		m.CommandID, m.Now, m.Idempotent = cm.id, cm.now, true
+	}
+	if m.CommandID == "" {
+		m.CommandID = uuid.Must(uuid.NewV7()).String()
+	}
+	m.CorrelationID = c.GetHeader("X-Correlation-ID")
+	if !validRequestID.MatchString(m.CorrelationID) {
+		m.CorrelationID = m.RequestID
+	}
+	return m
+}
