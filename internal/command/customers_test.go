@@ -280,4 +280,3 @@ func TestIdempotentCreateRetry(t *testing.T) {
 		t.Errorf("the retry appended again: last seq %d", last)
 	}
 }
-
