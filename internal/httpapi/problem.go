@@ -85,11 +85,6 @@ func fail(c *gin.Context, err error) {
 
 var errUnavailable = errors.New("httpapi: backing service unavailable")
 
-// invalid answers a 422 naming fields.
-func invalid(c *gin.Context, fields ...domain.FieldError) {
-	writeProblem(c, Problem{Type: ProblemValidation, Title: "Your request is not valid.", Status: http.StatusUnprocessableEntity, Detail: "The request has invalid fields.", Errors: fields})
-}
-
 // badRequest answers a 400 for a request that could not be read, naming the field when known.
 func badRequest(c *gin.Context, detail string, fields ...domain.FieldError) {
 	writeProblem(c, Problem{Type: ProblemMalformed, Title: "The request could not be read.", Status: http.StatusBadRequest, Detail: detail, Errors: fields})
