@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/config"
@@ -117,6 +118,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Logger:          log,
 		Ready: map[string]httpapi.Checker{
 			"nats": func(ctx context.Context) error {
+				if !nc.IsConnected() {
+					return nats.ErrDisconnected
+				}
 				_, err := js.AccountInfo(ctx)
 				return err
 			},

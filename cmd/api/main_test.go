@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toffstech/customer-management/internal/httpapi/openapitest"
 	"github.com/toffstech/customer-management/internal/testenv"
 )
 
@@ -83,7 +84,8 @@ func send(t *testing.T, method, url, body string, header ...string) (*http.Respo
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := &http.Client{Transport: openapitest.Client{T: t}}
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

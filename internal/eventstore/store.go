@@ -74,6 +74,9 @@ func (s *Store) Append(ctx context.Context, msgs []Message) (uint64, error) {
 	if len(msgs) == 0 {
 		return 0, errors.New("eventstore: nothing to append")
 	}
+	if err := s.connected(); err != nil {
+		return 0, fmt.Errorf("eventstore: append to %s: %w", msgs[0].Subject, err)
+	}
 	nm := make([]*nats.Msg, len(msgs))
 	for i, m := range msgs {
 		b, err := events.Encode(m.Envelope)
@@ -143,7 +146,19 @@ func (s *Store) alreadyStored(ctx context.Context, msgs []Message) (uint64, bool
 	return m.Sequence + uint64(len(msgs)) - 1, true
 }
 
+// connected fails fast while the connection is down, rather than letting a request wait for a
+// reconnect the caller cannot afford.
+func (s *Store) connected() error {
+	if nc := s.js.Conn(); nc != nil && !nc.IsConnected() {
+		return nats.ErrDisconnected
+	}
+	return nil
+}
+
 func (s *Store) lastRaw(ctx context.Context, subject string) (*jetstream.RawStreamMsg, error) {
+	if err := s.connected(); err != nil {
+		return nil, err
+	}
 	it, err := jetstreamext.GetLastMsgsFor(ctx, s.js, events.StreamName, []string{subject})
 	if err != nil {
 		return nil, err
@@ -187,6 +202,9 @@ const loadPage = 1000
 // Load returns every event on subject after stream sequence after (0: all), in order. It uses
 // direct batch gets, which see the latest committed write and never half a batch.
 func (s *Store) Load(ctx context.Context, subject string, after uint64) ([]Stored, error) {
+	if err := s.connected(); err != nil {
+		return nil, fmt.Errorf("eventstore: load %s: %w", subject, err)
+	}
 	var out []Stored
 	from := after + 1
 	for {

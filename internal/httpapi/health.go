@@ -3,7 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"sort"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -18,22 +18,28 @@ func (s *server) healthz(c *gin.Context) {
 func (s *server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	names := make([]string, 0, len(s.Ready))
-	for n := range s.Ready {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	// Checks run concurrently so that one slow service does not use up the others' time.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	checks := map[string]string{}
 	ok := true
-	for _, n := range names {
-		if err := s.Ready[n](ctx); err != nil {
-			checks[n] = "unavailable"
-			ok = false
-			s.Logger.Warn("readiness check failed", "check", n, "err", err)
-		} else {
-			checks[n] = "ok"
-		}
+	for name, check := range s.Ready {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := check(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				checks[name] = "unavailable"
+				ok = false
+				s.Logger.Warn("readiness check failed", "check", name, "err", err)
+				return
+			}
+			checks[name] = "ok"
+		}()
 	}
+	wg.Wait()
 	if !ok {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "checks": checks})
 		return

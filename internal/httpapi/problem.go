@@ -1,11 +1,15 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/toffstech/customer-management/internal/domain"
 )
 
@@ -75,7 +79,9 @@ func fail(c *gin.Context, err error) {
 			return
 		}
 	}
-	if errors.Is(err, errUnavailable) {
+	if unavailable(err) {
+		slog.WarnContext(c.Request.Context(), "backing service unavailable", "request_id", requestID(c), "path", c.Request.URL.Path, "err", err)
+		c.Header("Retry-After", "1")
 		writeProblem(c, Problem{Type: ProblemUnavailable, Title: "Service unavailable.", Status: http.StatusServiceUnavailable, Detail: "A backing service is not reachable; try again shortly."})
 		return
 	}
@@ -83,7 +89,18 @@ func fail(c *gin.Context, err error) {
 	writeProblem(c, Problem{Type: ProblemInternal, Title: "Internal error.", Status: http.StatusInternalServerError, Detail: "Internal error."})
 }
 
-var errUnavailable = errors.New("httpapi: backing service unavailable")
+// unavailable reports whether err means a backing service (NATS, Postgres) did not answer in time,
+// which the client may retry: 503 rather than 500.
+func unavailable(err error) bool {
+	var pgConnect *pgconn.ConnectError
+	return errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, nats.ErrConnectionClosed) ||
+		errors.Is(err, nats.ErrDisconnected) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.As(err, &pgConnect)
+}
 
 // badRequest answers a 400 for a request that could not be read, naming the field when known.
 func badRequest(c *gin.Context, detail string, fields ...domain.FieldError) {

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"regexp"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -59,4 +61,17 @@ func meta(c *gin.Context) command.Meta {
 		m.CorrelationID = m.RequestID
 	}
 	return m
+}
+
+// requestTimeout bounds the work of one API request; a backing service that does not answer in
+// time yields a 503 problem instead of a hung client.
+const requestTimeout = 15 * time.Second
+
+func withTimeout(d time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
 }

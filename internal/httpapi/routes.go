@@ -13,7 +13,7 @@ func (s *server) routes(r *gin.Engine) {
 	r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
 	r.GET("/openapi.yaml", serveOpenAPI)
 
-	v1 := r.Group("/v1", s.authenticate)
+	v1 := r.Group("/v1", withTimeout(requestTimeout), s.authenticate)
 	v1.POST("/customers", s.idempotent, s.createCustomer)
 	v1.GET("/customers", s.consistent, s.listCustomers)
 	v1.GET("/customers/:id", s.consistent, s.getCustomer)
