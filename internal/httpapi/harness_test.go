@@ -30,6 +30,7 @@ import (
 // stack is the real api (handlers, JetStream, Postgres, projector) behind an httptest server.
 type stack struct {
 	url    string
+	nc     *nats.Conn
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	idem   *idempotency.Store
@@ -111,7 +112,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		pool.Close()
 		nc.Close()
 	})
-	return &stack{url: srv.URL, js: js, stream: stream, idem: idem, pool: pool}
+	return &stack{url: srv.URL, nc: nc, js: js, stream: stream, idem: idem, pool: pool}
 }
 
 // eventCount is the number of events in the stream.

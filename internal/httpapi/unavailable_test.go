@@ -16,6 +16,7 @@ func TestNATSDownAnswers503(t *testing.T) {
 	s := newStack(t, stackOptions{natsURL: srv.ClientURL(), noProjector: true})
 	id := s.create(t, map[string]any{"name": "Acme"}).json(t)["id"].(string)
 	srv.Shutdown()
+	testenv.WaitFor(t, 5*time.Second, func() bool { return !s.nc.IsConnected() }, "the client never noticed the server is gone")
 
 	start := time.Now()
 	r := s.do(t, "PATCH", "/v1/customers/"+id, map[string]any{"address": "x"})

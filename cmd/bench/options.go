@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// defaultAdminURL is the administrative Postgres connection used when BENCH_DATABASE_URL is not
+// set. The benchmark creates its own database on that server and drops it at the end.
+const defaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// options are the benchmark's settings.
+type options struct {
+	// quick selects the smaller counts of a smoke run.
+	quick bool
+	// customers is how many customers the listing benchmark loads.
+	customers int
+	// writes is how many PATCHes (and raw publishes) each write mode measures.
+	writes int
+	// concurrency is the number of concurrent clients of the concurrent modes.
+	concurrency int
+	// lagRate and lagDuration pace the read-your-writes benchmark.
+	lagRate     int
+	lagDuration time.Duration
+	// listRequests is how many GETs each listing query measures.
+	listRequests int
+	// timeout bounds the whole run.
+	timeout time.Duration
+	// adminURL is the administrative Postgres connection.
+	adminURL string
+	// cpuProfile, when set, is a file the whole run's CPU profile is written to.
+	cpuProfile string
+}
+
+// fullOptions and quickOptions are the defaults of a full run and of a -quick run.
+var (
+	fullOptions = options{
+		customers: 100_000, writes: 2000, concurrency: 16,
+		lagRate: 200, lagDuration: 10 * time.Second, listRequests: 500, timeout: 15 * time.Minute,
+	}
+	quickOptions = options{
+		quick: true, customers: 5000, writes: 300, concurrency: 16,
+		lagRate: 200, lagDuration: 2 * time.Second, listRequests: 100, timeout: 5 * time.Minute,
+	}
+)
+
+// parseOptions reads the flags; a flag given explicitly wins over the -quick defaults.
+func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.BoolVar(&o.quick, "quick", false, "smoke run with small counts")
+	fs.IntVar(&o.customers, "customers", fullOptions.customers, "customers loaded for the listing benchmark")
+	fs.IntVar(&o.writes, "writes", fullOptions.writes, "PATCHes (and raw publishes) per write mode")
+	fs.IntVar(&o.concurrency, "concurrency", fullOptions.concurrency, "clients of the concurrent write modes")
+	fs.IntVar(&o.lagRate, "lag-rate", fullOptions.lagRate, "writes per second of the read-your-writes benchmark")
+	fs.DurationVar(&o.lagDuration, "lag-duration", fullOptions.lagDuration, "duration of the read-your-writes benchmark")
+	fs.IntVar(&o.listRequests, "list-requests", fullOptions.listRequests, "GET requests per listing query")
+	fs.DurationVar(&o.timeout, "timeout", fullOptions.timeout, "bound on the whole run")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	if fs.NArg() > 0 {
+		return options{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if o.quick {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		q := quickOptions
+		pick := func(name string, dst *int, quick int) {
+			if !set[name] {
+				*dst = quick
+			}
+		}
+		pick("customers", &o.customers, q.customers)
+		pick("writes", &o.writes, q.writes)
+		pick("concurrency", &o.concurrency, q.concurrency)
+		pick("lag-rate", &o.lagRate, q.lagRate)
+		pick("list-requests", &o.listRequests, q.listRequests)
+		if !set["lag-duration"] {
+			o.lagDuration = q.lagDuration
+		}
+		if !set["timeout"] {
+			o.timeout = q.timeout
+		}
+	}
+	o.adminURL = getenv("BENCH_DATABASE_URL")
+	if o.adminURL == "" {
+		o.adminURL = defaultAdminURL
+	}
+	return o, o.validate()
+}
+
+// validate reports every setting out of range at once.
+func (o options) validate() error {
+	var errs []error
+	if o.customers < 10 {
+		errs = append(errs, errors.New("-customers must be at least 10"))
+	}
+	if o.writes < 1 {
+		errs = append(errs, errors.New("-writes must be at least 1"))
+	}
+	if o.concurrency < 1 {
+		errs = append(errs, errors.New("-concurrency must be at least 1"))
+	}
+	if o.lagRate < 1 || o.lagRate > 10_000 {
+		errs = append(errs, errors.New("-lag-rate must be from 1 to 10000"))
+	}
+	if o.lagDuration <= 0 {
+		errs = append(errs, errors.New("-lag-duration must be positive"))
+	}
+	if o.listRequests < 1 {
+		errs = append(errs, errors.New("-list-requests must be at least 1"))
+	}
+	if o.timeout <= 0 {
+		errs = append(errs, errors.New("-timeout must be positive"))
+	}
+	return errors.Join(errs...)
+}
