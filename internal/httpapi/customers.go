@@ -189,8 +189,8 @@ var listSorts = map[string]bool{"-created_at": true, "created_at": true, "name":
 func (s *server) listCustomers(c *gin.Context) {
 	p := query.ListParams{Q: c.Query("q"), ParentID: c.Query("parent_id"), Sort: c.DefaultQuery("sort", "-created_at"), Cursor: c.Query("cursor"), Limit: 50}
 	var errs []domain.FieldError
-	if utf8.RuneCountInString(p.Q) > 200 {
-		errs = append(errs, domain.FieldError{Field: "q", Detail: "must be at most 200 characters"})
+	if !utf8.ValidString(p.Q) || utf8.RuneCountInString(p.Q) > 200 {
+		errs = append(errs, domain.FieldError{Field: "q", Detail: "must be text of at most 200 characters"})
 	}
 	if p.ParentID != "" {
 		if u, err := uuid.Parse(p.ParentID); err != nil || len(p.ParentID) != 36 {
@@ -216,6 +216,10 @@ func (s *server) listCustomers(c *gin.Context) {
 	page, err := s.List.List(c.Request.Context(), p)
 	if errors.Is(err, query.ErrBadCursor) {
 		badRequest(c, "The cursor is not valid for this query.", domain.FieldError{Field: "cursor", Detail: "must be a next_cursor returned by this query"})
+		return
+	}
+	if errors.Is(err, query.ErrBadParam) {
+		badRequest(c, "The query parameters are not valid: "+strings.TrimPrefix(err.Error(), query.ErrBadParam.Error()+": "))
 		return
 	}
 	if err != nil {

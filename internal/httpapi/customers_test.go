@@ -268,6 +268,8 @@ func TestBadInputAppendsNothing(t *testing.T) {
 		{"limit zero", "GET", "/v1/customers?limit=0", nil, nil, 400, "limit"},
 		{"limit too big", "GET", "/v1/customers?limit=101", nil, nil, 400, "limit"},
 		{"limit not a number", "GET", "/v1/customers?limit=ten", nil, nil, 400, "limit"},
+		{"q not utf-8", "GET", "/v1/customers?q=%ff", nil, nil, 400, "q"},
+		{"q too long", "GET", "/v1/customers?q=" + strings.Repeat("q", 201), nil, nil, 400, "q"},
 		{"bad sort", "GET", "/v1/customers?sort=address", nil, nil, 400, "sort"},
 		{"bad parent filter", "GET", "/v1/customers?parent_id=x", nil, nil, 400, "parent_id"},
 		{"bad cursor", "GET", "/v1/customers?cursor=garbage", nil, nil, 400, "cursor"},

@@ -1,0 +1,170 @@
+package projectiontest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/toffstech/customer-management/internal/domain"
+	"github.com/toffstech/customer-management/internal/events"
+	"github.com/toffstech/customer-management/internal/eventstore"
+)
+
+// Row is one customer of the read model. Absent parents are "".
+type Row struct {
+	ID         string
+	Name       string
+	Address    string
+	ParentID   string
+	ParentName string
+	Ancestors  []string
+	Depth      int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Version    uint64
+	LastSeq    uint64
+}
+
+// String formats a row for diffs.
+func (r Row) String() string {
+	return fmt.Sprintf("{%s %q %q parent=%s %q anc=%v depth=%d created=%s updated=%s v%d seq%d}",
+		r.ID, r.Name, r.Address, r.ParentID, r.ParentName, r.Ancestors, r.Depth,
+		r.CreatedAt.Format(time.RFC3339Nano), r.UpdatedAt.Format(time.RFC3339Nano), r.Version, r.LastSeq)
+}
+
+// CustomerIDs lists the ids of every customer subject in the stream.
+func CustomerIDs(ctx context.Context, js jetstream.JetStream) ([]string, error) {
+	s, err := js.Stream(ctx, events.StreamName)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(events.CustomerSubject(">")))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(info.State.Subjects))
+	for subj := range info.State.Subjects {
+		ids = append(ids, strings.TrimPrefix(subj, events.CustomerSubject("")))
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// Expected folds the events of the given customers, loaded from the stream, with
+// domain.Customer.Apply and derives what the read model must hold: the live customers, each with
+// its parent's name, its ancestors and depth, ordered by id.
+func Expected(ctx context.Context, store *eventstore.Store, ids []string) ([]Row, error) {
+	live := map[string]*domain.Customer{}
+	for _, id := range ids {
+		stored, err := store.Load(ctx, events.CustomerSubject(id), 0)
+		if err != nil {
+			return nil, err
+		}
+		c := &domain.Customer{ID: id}
+		for _, st := range stored {
+			p, err := events.DecodeData(st.Envelope)
+			if err != nil {
+				return nil, fmt.Errorf("customer %s at %d: %w", id, st.Seq, err)
+			}
+			c.Apply(domain.Recorded{Seq: st.Seq, Time: st.Envelope.Time, Version: st.Envelope.AggregateVersion, Payload: p})
+		}
+		if c.Exists() {
+			live[c.ID] = c
+		}
+	}
+	rows := make([]Row, 0, len(live))
+	for _, c := range live {
+		r := Row{
+			ID: c.ID, Name: c.Name, Address: c.Address, ParentID: c.ParentID, Ancestors: []string{},
+			CreatedAt: c.CreatedAt.Truncate(time.Microsecond).UTC(), UpdatedAt: c.UpdatedAt.Truncate(time.Microsecond).UTC(),
+			Version: c.Version, LastSeq: c.LastSeq,
+		}
+		if p := live[c.ParentID]; p != nil {
+			r.ParentName = p.Name
+		}
+		for a := c.ParentID; a != ""; {
+			r.Ancestors = append(r.Ancestors, a)
+			if len(r.Ancestors) > len(live) {
+				return nil, fmt.Errorf("customer %s: the parents form a cycle", c.ID)
+			}
+			p := live[a]
+			if p == nil {
+				break
+			}
+			a = p.ParentID
+		}
+		r.Depth = len(r.Ancestors) + 1
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(a, b Row) int { return strings.Compare(a.ID, b.ID) })
+	return rows, nil
+}
+
+// Querier is a *pgxpool.Pool, a *pgx.Conn or a pgx.Tx.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// Actual reads the customers view, ordered by id.
+func Actual(ctx context.Context, db Querier) ([]Row, error) {
+	rows, err := db.Query(ctx, `SELECT id::text, name, address, coalesce(parent_id::text, ''), coalesce(parent_name, ''),
+		ancestors::text[], depth, created_at, updated_at, version, last_seq FROM customers ORDER BY id::text`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Row, error) {
+		var r Row
+		var version, seq int64
+		err := row.Scan(&r.ID, &r.Name, &r.Address, &r.ParentID, &r.ParentName, &r.Ancestors, &r.Depth,
+			&r.CreatedAt, &r.UpdatedAt, &version, &seq)
+		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+		r.Version, r.LastSeq = uint64(version), uint64(seq)
+		return r, err
+	})
+}
+
+// Diff describes how got differs from want, or returns "" when they are equal.
+func Diff(want, got []Row) string {
+	var b strings.Builder
+	wi := map[string]Row{}
+	for _, r := range want {
+		wi[r.ID] = r
+	}
+	gi := map[string]Row{}
+	for _, r := range got {
+		gi[r.ID] = r
+	}
+	n := 0
+	for _, w := range want {
+		g, ok := gi[w.ID]
+		switch {
+		case !ok:
+			fmt.Fprintf(&b, "missing %s\n", w)
+		case !equal(w, g):
+			fmt.Fprintf(&b, "want %s\n got %s\n", w, g)
+		default:
+			continue
+		}
+		if n++; n >= 10 {
+			b.WriteString("…\n")
+			return b.String()
+		}
+	}
+	for _, g := range got {
+		if _, ok := wi[g.ID]; !ok {
+			fmt.Fprintf(&b, "unexpected %s\n", g)
+		}
+	}
+	return b.String()
+}
+
+func equal(a, b Row) bool {
+	return a.ID == b.ID && a.Name == b.Name && a.Address == b.Address && a.ParentID == b.ParentID &&
+		a.ParentName == b.ParentName && slices.Equal(a.Ancestors, b.Ancestors) && a.Depth == b.Depth &&
+		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.Version == b.Version && a.LastSeq == b.LastSeq
+}

@@ -1,0 +1,77 @@
+package query
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// cursor is the position after the last item of a page: the sort key and id of that item, plus
+// what the page was listed with, so that a cursor used with other parameters is refused rather
+// than silently skipping or repeating rows.
+type cursor struct {
+	// Sort is the sort the cursor belongs to.
+	Sort string `json:"s"`
+	// Key is the sort key of the last item: created_at in Unix microseconds, or lower(name).
+	Key string `json:"k"`
+	// ID is the id of the last item, the tie-breaker.
+	ID string `json:"i"`
+	// Filter is a hash of the filters (q, parent, scope).
+	Filter string `json:"f"`
+}
+
+// encode returns the opaque form handed to clients.
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor parses s and checks that it belongs to sort and filter.
+func decodeCursor(s, sort, filter string) (cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursor{}, fmt.Errorf("%w: not base64url", ErrBadCursor)
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil {
+		return cursor{}, fmt.Errorf("%w: malformed", ErrBadCursor)
+	}
+	if c.Sort != sort {
+		return cursor{}, fmt.Errorf("%w: it belongs to sort %q, not %q", ErrBadCursor, c.Sort, sort)
+	}
+	if c.Filter != filter {
+		return cursor{}, fmt.Errorf("%w: it belongs to other filters (q, parent_id or scope)", ErrBadCursor)
+	}
+	if _, err := uuid.Parse(c.ID); err != nil {
+		return cursor{}, fmt.Errorf("%w: malformed id", ErrBadCursor)
+	}
+	return c, nil
+}
+
+// createdKey encodes a creation time as a cursor key; Postgres keeps microseconds.
+func createdKey(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
+
+// parseCreatedKey decodes createdKey.
+func parseCreatedKey(k string) (time.Time, error) {
+	us, err := strconv.ParseInt(k, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: malformed key", ErrBadCursor)
+	}
+	return time.UnixMicro(us).UTC(), nil
+}
+
+// filterHash identifies the filters a cursor was made for.
+func filterHash(p ListParams) string {
+	h := sha256.New()
+	for _, s := range []string{p.Q, p.ParentID, p.WithinCustomer} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
