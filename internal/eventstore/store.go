@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -52,6 +53,9 @@ func (nopObserver) Conflicted()  {}
 type Store struct {
 	js  jetstream.JetStream
 	obs Observer
+
+	mu     sync.Mutex
+	stream jetstream.Stream // looked up once; its cached info enables direct gets
 }
 
 // New returns a Store on js. The stream must exist (see EnsureStream). obs may be nil.
@@ -155,24 +159,36 @@ func (s *Store) connected() error {
 	return nil
 }
 
+// handle returns the stream handle, looking it up on first use.
+func (s *Store) handle(ctx context.Context) (jetstream.Stream, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stream != nil {
+		return s.stream, nil
+	}
+	st, err := s.js.Stream(ctx, events.StreamName)
+	if err != nil {
+		return nil, err
+	}
+	s.stream = st
+	return st, nil
+}
+
+// lastRaw returns the last message on subject with one direct get (read-after-write consistent on
+// a single server and on the stream leader), or nil when the subject is empty.
 func (s *Store) lastRaw(ctx context.Context, subject string) (*jetstream.RawStreamMsg, error) {
 	if err := s.connected(); err != nil {
 		return nil, err
 	}
-	it, err := jetstreamext.GetLastMsgsFor(ctx, s.js, events.StreamName, []string{subject})
+	st, err := s.handle(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for m, err := range it {
-		if errors.Is(err, jetstreamext.ErrNoMessages) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return m, nil
+	m, err := st.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, nil
 	}
-	return nil, nil
+	return m, err
 }
 
 // Last returns the last event on subject, or nil when the subject is empty.
@@ -202,6 +218,17 @@ const loadPage = 1000
 // Load returns every event on subject after stream sequence after (0: all), in order. It uses
 // direct batch gets, which see the latest committed write and never half a batch.
 func (s *Store) Load(ctx context.Context, subject string, after uint64) ([]Stored, error) {
+	if after > 0 {
+		// The common case of a cached aggregate: one cheap direct get tells whether anything
+		// was appended since, without the subscription a batch get sets up.
+		last, err := s.lastRaw(ctx, subject)
+		if err != nil {
+			return nil, fmt.Errorf("eventstore: load %s: %w", subject, err)
+		}
+		if last == nil || last.Sequence <= after {
+			return nil, nil
+		}
+	}
 	if err := s.connected(); err != nil {
 		return nil, fmt.Errorf("eventstore: load %s: %w", subject, err)
 	}

@@ -156,6 +156,11 @@ func (a *applier) attempt(ctx context.Context, evs []event, isolate bool) (resul
 		a.seen(cp)
 		return res, nil // nothing new
 	}
+	// The read model is a cache of the log: a commit lost in a Postgres crash loses its rows and
+	// its checkpoint together, and the projector applies those events again. So it need not wait
+	// for the WAL flush, which would compete with the event stream's own fsyncs on the same disk.
+	// Other sessions see the commit at once either way.
+	b.Queue(`SET LOCAL synchronous_commit = off`)
 	b.Queue(`UPDATE projection_checkpoints SET last_seq = $2, updated_at = now() WHERE name = $1`, a.name, int64(last))
 	b.Queue(`SELECT pg_notify($1, $2)`, NotifyChannel, a.name+":"+strconv.FormatUint(last, 10))
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
