@@ -20,14 +20,24 @@ func (h *Customers) GetCustomer(ctx context.Context, m Meta, id string) (domain.
 	if err := h.authorizeOn(ctx, m, CustomerView, c); err != nil {
 		return domain.Customer{}, nil, err
 	}
-	if c.ParentID == "" {
-		return c, nil, nil
-	}
-	p, err := h.customer(ctx, c.ParentID, false)
+	p, err := h.Parent(ctx, c)
 	if err != nil {
 		return domain.Customer{}, nil, err
 	}
-	return c, &p, nil
+	return c, p, nil
+}
+
+// Parent returns the parent of c for display (its name), from the cache when it is there; nil for
+// a root customer. It is not a read-after-write read of the parent.
+func (h *Customers) Parent(ctx context.Context, c domain.Customer) (*domain.Customer, error) {
+	if c.ParentID == "" {
+		return nil, nil
+	}
+	p, err := h.customer(ctx, c.ParentID, false)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 func customerNotFound(id string) error {

@@ -111,11 +111,10 @@ func (s *server) createCustomer(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	var parent *domain.Customer
-	if res.Customer.ParentID != "" {
-		if p, _, err := s.Customers.GetCustomer(c.Request.Context(), meta(c), res.Customer.ParentID); err == nil {
-			parent = &p
-		}
+	parent, err := s.Customers.Parent(c.Request.Context(), res.Customer)
+	if err != nil {
+		fail(c, err)
+		return
 	}
 	s.writeCustomer(c, http.StatusCreated, res, parent)
 }
@@ -158,11 +157,10 @@ func (s *server) updateCustomer(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	var parent *domain.Customer
-	if res.Customer.ParentID != "" {
-		if p, _, err := s.Customers.GetCustomer(c.Request.Context(), m, res.Customer.ParentID); err == nil {
-			parent = &p
-		}
+	parent, err := s.Customers.Parent(c.Request.Context(), res.Customer)
+	if err != nil {
+		fail(c, err)
+		return
 	}
 	s.writeCustomer(c, http.StatusOK, res, parent)
 }

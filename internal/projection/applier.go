@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -105,6 +106,14 @@ func (a *applier) report(evs []event, res result, took time.Duration) {
 // an event failing with a poison error is parked; otherwise all statements go in one round trip
 // and any error fails the attempt.
 func (a *applier) attempt(ctx context.Context, evs []event, isolate bool) (result, error) {
+	if !isolate {
+		res, err := a.fastAttempt(ctx, evs)
+		if !errors.Is(err, errCheckpointMoved) {
+			return res, err
+		}
+		// Another projector applied some of these events: learn where it stands and let the
+		// locking path below skip what it did.
+	}
 	var res result
 	tx, err := a.pool.Begin(ctx)
 	if err != nil {
@@ -167,6 +176,51 @@ func (a *applier) attempt(ctx context.Context, evs []event, isolate bool) (resul
 		return result{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {
+		return result{}, err
+	}
+	a.seen(last)
+	return res, nil
+}
+
+// errCheckpointMoved reports that the checkpoint was not where this applier believed it was.
+var errCheckpointMoved = errors.New("projection: checkpoint moved")
+
+// fastAttempt applies evs in ONE round trip: a pgx batch sent outside a transaction runs as one
+// implicit transaction, which first moves the checkpoint from the value this applier last committed
+// or read (projection_advance fails if another projector moved it), then writes the rows, then
+// notifies. All or nothing, like the locking path, at a quarter of its round trips.
+func (a *applier) fastAttempt(ctx context.Context, evs []event) (result, error) {
+	var res result
+	cp := a.checkpoint.Load()
+	last := cp
+	b := &pgx.Batch{}
+	b.Queue(`SET LOCAL synchronous_commit = off`) // see attempt
+	advance := b.Queue(`SELECT projection_advance($1, $2, $3)`, a.name, int64(cp), int64(0))
+	for _, ev := range evs {
+		if ev.Seq <= last {
+			continue
+		}
+		last = ev.Seq
+		if !a.reducer.reads(ev.Subject) {
+			continue
+		}
+		if err := a.reducer.queue(b, ev); err != nil {
+			queuePark(b, a.name, ev, err)
+			res.parked = append(res.parked, parked(ev, err))
+			continue
+		}
+		res.applied++
+	}
+	if last == cp {
+		return res, nil // nothing new
+	}
+	advance.Arguments[2] = int64(last)
+	b.Queue(`SELECT pg_notify($1, $2)`, NotifyChannel, a.name+":"+strconv.FormatUint(last, 10))
+	if err := a.pool.SendBatch(ctx, b).Close(); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "CM001" {
+			return result{}, errCheckpointMoved
+		}
 		return result{}, err
 	}
 	a.seen(last)
