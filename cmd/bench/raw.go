@@ -14,15 +14,11 @@ import (
 	"github.com/toffstech/customer-management/internal/events"
 )
 
-// rawSubjectPrefix starts the subjects of the raw publishes. They are inside the event stream but
-// are no customer subjects, so the projector reads them and moves its checkpoint past them, as it
-// does with the customer events of the HTTP runs, instead of parking updates of unknown customers.
-const rawSubjectPrefix = events.SubjectPrefix + "bench."
-
 // rawWriter publishes customer.updated events straight to JetStream with the same pattern as the
 // event store's single-event append (js.PublishMsg with Nats-Expected-Last-Subject-Sequence set to
 // the subject's last sequence and a unique Nats-Msg-Id), without HTTP and without the command
-// layer. Each worker owns one subject.
+// layer. Each worker owns one customer created for it, so the projector applies the raw events
+// exactly as it applies the HTTP runs' events: both sides carry the same read-model load.
 type rawWriter struct {
 	js jetstream.JetStream
 	// addrLen is the address length that makes an encoded event as big as the HTTP runs' events.
@@ -37,14 +33,16 @@ type rawWriter struct {
 	lastSize int
 }
 
-// newRawWriter returns a writer for workers workers, each on a new subject, whose events encode to
-// about targetSize bytes (the size of a stored customer.updated event of the HTTP runs).
-func newRawWriter(js jetstream.JetStream, workers, targetSize int) (*rawWriter, error) {
+// newRawWriter returns a writer with one worker per customer in ids (each created by one event,
+// the last of its subject at lastSeqs[i]), whose events encode to about targetSize bytes (the size
+// of a stored customer.updated event of the HTTP runs).
+func newRawWriter(js jetstream.JetStream, ids []string, lastSeqs []uint64, targetSize int) (*rawWriter, error) {
+	workers := len(ids)
 	r := &rawWriter{js: js, addrLen: len(addressOf(0)),
-		subjects: make([]string, workers), ids: make([]string, workers), last: make([]uint64, workers), versions: make([]uint64, workers)}
+		subjects: make([]string, workers), ids: ids, last: lastSeqs, versions: make([]uint64, workers)}
 	for w := range workers {
-		r.ids[w] = uuid.Must(uuid.NewV7()).String()
-		r.subjects[w] = rawSubjectPrefix + r.ids[w]
+		r.subjects[w] = events.CustomerSubject(ids[w])
+		r.versions[w] = 1
 	}
 	b, _, err := r.encode(0, 0)
 	if err != nil {

@@ -68,7 +68,20 @@ func benchWrites(ctx context.Context, s *stack, opts options, progress func(stri
 	if r.httpEventBytes, err = s.eventSize(ctx, events.CustomerSubject(seqID)); err != nil {
 		return r, err
 	}
-	raw, err := newRawWriter(s.js, opts.concurrency, r.httpEventBytes)
+	var rawIDs []string
+	var rawLast []uint64
+	for i := range opts.concurrency {
+		id, err := s.api.createCustomer(ctx, fmt.Sprintf("Bench raw %d", i), nextAddress())
+		if err != nil {
+			return r, err
+		}
+		last, err := s.store.LastSeq(ctx, events.CustomerSubject(id))
+		if err != nil {
+			return r, err
+		}
+		rawIDs, rawLast = append(rawIDs, id), append(rawLast, last)
+	}
+	raw, err := newRawWriter(s.js, rawIDs, rawLast, r.httpEventBytes)
 	if err != nil {
 		return r, err
 	}
