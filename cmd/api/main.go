@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/config"
@@ -116,16 +115,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Metrics:         metrics,
 		ConsistencyWait: wait,
 		Logger:          log,
-		Ready: map[string]httpapi.Checker{
-			"nats": func(ctx context.Context) error {
-				if !nc.IsConnected() {
-					return nats.ErrDisconnected
-				}
-				_, err := js.AccountInfo(ctx)
-				return err
-			},
-			"postgres": func(ctx context.Context) error { return pool.Ping(ctx) },
-		},
+		Ready:           map[string]httpapi.Checker{"nats": httpapi.NATSReady(nc, js), "postgres": httpapi.PostgresReady(pool)},
 	})
 
 	ln, err := net.Listen("tcp", addr)

@@ -1,41 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/toffstech/customer-management/internal/testenv"
 )
 
-// syncBuffer is a bytes.Buffer safe for the writer goroutine and the polling test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestExporterStartsReportsHealthAndStops(t *testing.T) {
 	url := testenv.NATS(t)
 	addr := testenv.FreeAddr(t)
 	env := map[string]string{"NATS_URL": url, "METRICS_ADDR": addr, "LOG_LEVEL": "error"}
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out testenv.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return env[k] }, &out) }()
 	testenv.WaitFor(t, 10*time.Second, func() bool { return strings.Contains(out.String(), "exporter ready") }, "exporter never got ready")

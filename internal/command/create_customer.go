@@ -95,13 +95,7 @@ func (h *Customers) tryCreate(ctx context.Context, m Meta, id string, in domain.
 			return Result{}, err
 		}
 	}
-	seq, err := h.store.Append(ctx, b.msgs)
-	if err != nil {
-		return Result{}, err
-	}
-	b.fold(&c, seq)
-	h.cache.put(c)
-	return Result{Customer: c, Seq: seq, Changed: true}, nil
+	return h.commit(ctx, b, c)
 }
 
 func seedIf(m Meta, kind string) string {

@@ -248,6 +248,17 @@ func (b *batch) fold(c *domain.Customer, lastSeq uint64) {
 	}
 }
 
+// commit appends the batch and returns customer c with the batch's events folded in.
+func (h *Customers) commit(ctx context.Context, b *batch, c domain.Customer) (Result, error) {
+	seq, err := h.store.Append(ctx, b.msgs)
+	if err != nil {
+		return Result{}, err
+	}
+	b.fold(&c, seq)
+	h.cache.put(c)
+	return Result{Customer: c, Seq: seq, Changed: true}, nil
+}
+
 func now(m Meta) time.Time {
 	if m.Now.IsZero() {
 		return time.Now().UTC()

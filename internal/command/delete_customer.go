@@ -14,36 +14,9 @@ import (
 // child can be attached in between) and detaches it from its parent's hierarchy.
 func (h *Customers) DeleteCustomer(ctx context.Context, m Meta, id string) (Result, error) {
 	m.Now = now(m)
-	fresh := false
-	for attempt := 0; ; attempt++ {
-		c, err := h.customer(ctx, id, fresh)
-		if err != nil {
-			return Result{}, err
-		}
-		if !c.Exists() {
-			if !fresh {
-				fresh = true
-				continue
-			}
-			return Result{}, customerNotFound(id)
-		}
-		if err := h.authorizeOn(ctx, m, CustomerDelete, c); err != nil {
-			return Result{}, err
-		}
-		if m.IfMatch != nil && c.Version != *m.IfMatch {
-			if !fresh {
-				fresh = true
-				continue
-			}
-			return Result{}, preconditionFailed(c)
-		}
-		res, err := h.tryDelete(ctx, m, c)
-		if !errors.Is(err, eventstore.ErrConflict) || attempt+1 >= maxAttempts {
-			return res, err
-		}
-		h.cache.drop(id)
-		fresh = true
-	}
+	return h.onExisting(ctx, m, id, CustomerDelete, func(c domain.Customer) (Result, error) {
+		return h.tryDelete(ctx, m, c)
+	})
 }
 
 func (h *Customers) tryDelete(ctx context.Context, m Meta, c domain.Customer) (Result, error) {
@@ -77,13 +50,7 @@ func (h *Customers) tryDelete(ctx context.Context, m Meta, c domain.Customer) (R
 			return Result{}, err
 		}
 	}
-	seq, err := h.store.Append(ctx, b.msgs)
-	if err != nil {
-		return Result{}, err
-	}
-	b.fold(&c, seq)
-	h.cache.put(c)
-	return Result{Customer: c, Seq: seq, Changed: true}, nil
+	return h.commit(ctx, b, c)
 }
 
 // nameChildren adds the children's names to a refused delete, so the answer names them.

@@ -15,6 +15,16 @@ import (
 // An update that changes nothing appends nothing.
 func (h *Customers) UpdateCustomer(ctx context.Context, m Meta, id string, in domain.UpdateCustomer) (Result, error) {
 	m.Now = now(m)
+	return h.onExisting(ctx, m, id, CustomerEdit, func(c domain.Customer) (Result, error) {
+		return h.tryUpdate(ctx, m, c, in)
+	})
+}
+
+// onExisting runs try on the current state of an existing customer the actor may act on, whose
+// version matches the client's If-Match, and runs it again on a fresh state after a concurrent
+// modification. A state from the cache is never trusted to refuse: a missing customer or a version
+// mismatch is checked again on a fresh load first.
+func (h *Customers) onExisting(ctx context.Context, m Meta, id string, action Action, try func(domain.Customer) (Result, error)) (Result, error) {
 	fresh := false
 	for attempt := 0; ; attempt++ {
 		c, err := h.customer(ctx, id, fresh)
@@ -28,17 +38,17 @@ func (h *Customers) UpdateCustomer(ctx context.Context, m Meta, id string, in do
 			}
 			return Result{}, customerNotFound(id)
 		}
-		if err := h.authorizeOn(ctx, m, CustomerEdit, c); err != nil {
+		if err := h.authorizeOn(ctx, m, action, c); err != nil {
 			return Result{}, err
 		}
 		if m.IfMatch != nil && c.Version != *m.IfMatch {
 			if !fresh {
-				fresh = true // the cache may be behind; only a fresh state may refuse
+				fresh = true
 				continue
 			}
 			return Result{}, preconditionFailed(c)
 		}
-		res, err := h.tryUpdate(ctx, m, c, in)
+		res, err := try(c)
 		if !errors.Is(err, eventstore.ErrConflict) || attempt+1 >= maxAttempts {
 			return res, err
 		}
@@ -139,13 +149,7 @@ func (h *Customers) tryUpdate(ctx context.Context, m Meta, c domain.Customer, in
 			return Result{}, err
 		}
 	}
-	seq, err := h.store.Append(ctx, b.msgs)
-	if err != nil {
-		return Result{}, err
-	}
-	b.fold(&c, seq)
-	h.cache.put(c)
-	return Result{Customer: c, Seq: seq, Changed: true}, nil
+	return h.commit(ctx, b, c)
 }
 
 // authorizeOn checks action on an existing customer c.

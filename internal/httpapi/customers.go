@@ -82,7 +82,18 @@ func pathID(c *gin.Context) (string, bool) {
 	return u.String(), true
 }
 
-func (s *server) writeCustomer(c *gin.Context, status int, res command.Result, parent *domain.Customer) {
+// writeCustomer answers a write with the customer after it, its ETag and consistency token.
+func (s *server) writeCustomer(c *gin.Context, status int, res command.Result) {
+	parent, err := s.Customers.Parent(c.Request.Context(), res.Customer)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.sendCustomer(c, status, res, parent)
+}
+
+// sendCustomer sends a customer with its ETag and consistency token.
+func (s *server) sendCustomer(c *gin.Context, status int, res command.Result, parent *domain.Customer) {
 	c.Header("ETag", etag(res.Customer.Version))
 	setConsistency(c, res.Seq)
 	if status == http.StatusCreated {
@@ -111,12 +122,7 @@ func (s *server) createCustomer(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	parent, err := s.Customers.Parent(c.Request.Context(), res.Customer)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	s.writeCustomer(c, http.StatusCreated, res, parent)
+	s.writeCustomer(c, http.StatusCreated, res)
 }
 
 func (s *server) getCustomer(c *gin.Context) {
@@ -134,7 +140,7 @@ func (s *server) getCustomer(c *gin.Context) {
 		c.Status(http.StatusNotModified)
 		return
 	}
-	s.writeCustomer(c, http.StatusOK, command.Result{Customer: cu, Seq: cu.LastSeq}, parent)
+	s.sendCustomer(c, http.StatusOK, command.Result{Customer: cu, Seq: cu.LastSeq}, parent)
 }
 
 func (s *server) updateCustomer(c *gin.Context) {
@@ -157,12 +163,7 @@ func (s *server) updateCustomer(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	parent, err := s.Customers.Parent(c.Request.Context(), res.Customer)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	s.writeCustomer(c, http.StatusOK, res, parent)
+	s.writeCustomer(c, http.StatusOK, res)
 }
 
 func (s *server) deleteCustomer(c *gin.Context) {

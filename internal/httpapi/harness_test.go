@@ -93,16 +93,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		Metrics:         metrics,
 		ConsistencyWait: opts.consistencyWait,
 		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Ready: map[string]httpapi.Checker{
-			"nats": func(ctx context.Context) error {
-				if !nc.IsConnected() {
-					return nats.ErrDisconnected
-				}
-				_, err := js.AccountInfo(ctx)
-				return err
-			},
-			"postgres": func(ctx context.Context) error { return pool.Ping(ctx) },
-		},
+		Ready:           map[string]httpapi.Checker{"nats": httpapi.NATSReady(nc, js), "postgres": httpapi.PostgresReady(pool)},
 	}))
 	t.Cleanup(func() {
 		srv.Close()

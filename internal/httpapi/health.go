@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // healthz answers while the process is up.
@@ -45,4 +48,20 @@ func (s *server) readyz(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok", "checks": checks})
+}
+
+// NATSReady is the readiness check of a NATS connection with JetStream.
+func NATSReady(nc *nats.Conn, js jetstream.JetStream) Checker {
+	return func(ctx context.Context) error {
+		if !nc.IsConnected() {
+			return nats.ErrDisconnected // answer at once rather than wait for a reconnect
+		}
+		_, err := js.AccountInfo(ctx)
+		return err
+	}
+}
+
+// PostgresReady is the readiness check of a Postgres pool.
+func PostgresReady(pool *pgxpool.Pool) Checker {
+	return func(ctx context.Context) error { return pool.Ping(ctx) }
 }
