@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -16,20 +15,9 @@ import (
 	"github.com/toffstech/customer-management/internal/query"
 )
 
-// customerJSON is the customer resource.
-type customerJSON struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Address    string    `json:"address"`
-	ParentID   *string   `json:"parent_id"`
-	ParentName *string   `json:"parent_name"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	Version    uint64    `json:"version"`
-}
-
-func toCustomerJSON(c domain.Customer, parent *domain.Customer) customerJSON {
-	out := customerJSON{ID: c.ID, Name: c.Name, Address: c.Address, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), Version: c.Version}
+// toCustomerJSON returns the customer resource: the same shape as a list item.
+func toCustomerJSON(c domain.Customer, parent *domain.Customer) query.CustomerItem {
+	out := query.CustomerItem{ID: c.ID, Name: c.Name, Address: c.Address, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), Version: c.Version}
 	if c.ParentID != "" {
 		pid := c.ParentID
 		out.ParentID = &pid
