@@ -20,7 +20,7 @@ run:
 test:
 	DATABASE_URL='$(TEST_DATABASE_URL)' bash scripts/ensure-postgres.sh
 	bash scripts/lint.sh
-	$(GO) test -count=1 -timeout 20m ./... $(TEST_FLAGS)
+	$(GO) test -race -count=1 -timeout 20m ./... $(TEST_FLAGS)
 
 ## bench: run the benchmark program against the local Postgres
 bench:
