@@ -87,7 +87,7 @@ func (s *server) idempotent(c *gin.Context) {
 	defer cancel()
 	status := rw.Status()
 	if status >= 500 {
-		err = s.Idempotency.Abandon(ctx, key, rev)
+		err = s.Idempotency.Release(ctx, key, rev, rec)
 	} else {
 		err = s.Idempotency.Complete(ctx, key, rev, rec, status, rw.Header(), rw.body.Bytes())
 	}

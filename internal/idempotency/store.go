@@ -38,6 +38,12 @@ type Record struct {
 	// same events as the first attempt.
 	CommandID string    `json:"command_id"`
 	StartedAt time.Time `json:"started_at"`
+	// AttemptAt is when the current attempt began; another attempt may take over after the lease.
+	AttemptAt time.Time `json:"attempt_at"`
+	// Released marks an attempt that failed in a way the client may retry (a 5xx): the next
+	// attempt takes over at once, with the same command id, so whatever the failed attempt may
+	// have stored is recognized instead of being written twice.
+	Released bool `json:"released,omitempty"`
 	// Status, Header and Body are the first response, once Done.
 	Status int               `json:"status,omitempty"`
 	Header map[string]string `json:"header,omitempty"`
@@ -113,7 +119,7 @@ func Fingerprint(method, path string, body []byte) string {
 // the command with and the revision to pass to Complete or Abandon.
 func (s *Store) Begin(ctx context.Context, key, fp string) (Outcome, Record, uint64, error) {
 	now := s.now().UTC()
-	rec := Record{Fingerprint: fp, CommandID: uuid.Must(uuid.NewV7()).String(), StartedAt: now}
+	rec := Record{Fingerprint: fp, CommandID: uuid.Must(uuid.NewV7()).String(), StartedAt: now, AttemptAt: now}
 	b, _ := json.Marshal(rec)
 	rev, err := s.kv.Create(ctx, key, b)
 	if err == nil {
@@ -123,14 +129,6 @@ func (s *Store) Begin(ctx context.Context, key, fp string) (Outcome, Record, uin
 		return 0, Record{}, 0, fmt.Errorf("idempotency: create: %w", err)
 	}
 	e, err := s.kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		// Abandoned (deleted) between our Create and Get: try once more from the start.
-		rev, err = s.kv.Create(ctx, key, b)
-		if err != nil {
-			return InFlight, Record{}, 0, nil
-		}
-		return Proceed, rec, rev, nil
-	}
 	if err != nil {
 		return 0, Record{}, 0, fmt.Errorf("idempotency: get: %w", err)
 	}
@@ -143,11 +141,13 @@ func (s *Store) Begin(ctx context.Context, key, fp string) (Outcome, Record, uin
 		return Mismatch, cur, 0, nil
 	case cur.Done:
 		return Replay, cur, 0, nil
-	case now.Sub(cur.StartedAt) < s.lease:
+	case !cur.Released && now.Sub(cur.AttemptAt) < s.lease:
 		return InFlight, cur, 0, nil
 	}
-	// The first attempt is presumed dead: take over with its command id and time.
+	// The earlier attempt failed or is presumed dead: take over with its command id and time.
 	cur.StartedAt = cur.StartedAt.UTC()
+	cur.AttemptAt = now
+	cur.Released = false
 	b, _ = json.Marshal(cur)
 	rev, err = s.kv.Update(ctx, key, b, e.Revision())
 	if err != nil {
@@ -177,10 +177,16 @@ func (s *Store) Complete(ctx context.Context, key string, rev uint64, rec Record
 	return nil
 }
 
-// Abandon forgets key after a failure the client may retry (a 5xx), so the retry runs again.
-func (s *Store) Abandon(ctx context.Context, key string, rev uint64) error {
-	if err := s.kv.Delete(ctx, key, jetstream.LastRevision(rev)); err != nil {
-		return fmt.Errorf("idempotency: abandon: %w", err)
+// Release ends an attempt that failed in a way the client may retry (a 5xx): the retry runs the
+// command again, with the same command id and time.
+func (s *Store) Release(ctx context.Context, key string, rev uint64, rec Record) error {
+	rec.Released = true
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if _, err := s.kv.Update(ctx, key, b, rev); err != nil {
+		return fmt.Errorf("idempotency: release: %w", err)
 	}
 	return nil
 }

@@ -58,14 +58,19 @@ func TestRecordLifecycle(t *testing.T) {
 		t.Error("a Set-Cookie header was stored")
 	}
 
-	// Abandon lets the next attempt run.
+	// A released attempt (a 5xx) lets the next attempt run at once, as the same command; while
+	// that one runs, a third waits.
 	k2 := Key("user-1", "def")
-	_, _, rev2, _ := s.Begin(ctx, k2, fp)
-	if err := s.Abandon(ctx, k2, rev2); err != nil {
+	_, failed, rev2, _ := s.Begin(ctx, k2, fp)
+	if err := s.Release(ctx, k2, rev2, failed); err != nil {
 		t.Fatal(err)
 	}
-	if out, _, _, _ := s.Begin(ctx, k2, fp); out != Proceed {
-		t.Errorf("after abandon = %v", out)
+	out, retry, _, _ := s.Begin(ctx, k2, fp)
+	if out != Proceed || retry.CommandID != failed.CommandID || !retry.StartedAt.Equal(failed.StartedAt) {
+		t.Errorf("after release = %v %+v (failed %+v)", out, retry, failed)
+	}
+	if out, _, _, _ := s.Begin(ctx, k2, fp); out != InFlight {
+		t.Errorf("while the retry runs = %v", out)
 	}
 
 	// A request that died in flight is taken over after the lease, with the same command id.
