@@ -77,3 +77,10 @@ func runWorkers(ctx context.Context, workers, perWorker int, op func(ctx context
 	}
 	return s, nil
 }
+
+// add appends o's operations and wall time to s.
+func (s *samples) add(o samples) {
+	s.lat = append(s.lat, o.lat...)
+	s.elapsed += o.elapsed
+	s.sorted = false
+}

@@ -61,8 +61,8 @@ func benchWrites(ctx context.Context, s *stack, opts options, progress func(stri
 	}
 	perClient := (opts.writes + opts.concurrency - 1) / opts.concurrency
 
-	progress("fsync %s: HTTP PATCH, 1 client, %d writes", fsyncName(s.syncAlways), opts.writes)
-	if r.httpSeq, err = measured(ctx, 1, opts.writes, patch([]string{seqID})); err != nil {
+	// One PATCH first, so the size of a stored customer.updated event is known for the raw writer.
+	if _, err := s.api.patchAddress(ctx, seqID, nextAddress()); err != nil {
 		return r, err
 	}
 	if r.httpEventBytes, err = s.eventSize(ctx, events.CustomerSubject(seqID)); err != nil {
@@ -87,29 +87,46 @@ func benchWrites(ctx context.Context, s *stack, opts options, progress func(stri
 	}
 	publish := func(ctx context.Context, w, _ int) error { return raw.publish(ctx, w, addresses.Add(1)) }
 
-	progress("fsync %s: raw publish, 1 client, %d writes", fsyncName(s.syncAlways), opts.writes)
-	if r.rawSeq, err = measured(ctx, 1, opts.writes, publish); err != nil {
+	progress("fsync %s: HTTP PATCH and raw publish interleaved, 1 client, %d writes each", fsyncName(s.syncAlways), opts.writes)
+	if r.httpSeq, r.rawSeq, err = interleaved(ctx, 1, opts.writes, patch([]string{seqID}), publish); err != nil {
 		return r, err
 	}
 	r.rawEventBytes = raw.lastSize
-
-	progress("fsync %s: HTTP PATCH, %d clients, %d writes", fsyncName(s.syncAlways), opts.concurrency, perClient*opts.concurrency)
-	if r.httpConc, err = measured(ctx, opts.concurrency, perClient, patch(r.ids)); err != nil {
-		return r, err
-	}
-	progress("fsync %s: raw publish, %d clients, %d writes", fsyncName(s.syncAlways), opts.concurrency, perClient*opts.concurrency)
-	if r.rawConc, err = measured(ctx, opts.concurrency, perClient, publish); err != nil {
+	progress("fsync %s: HTTP PATCH and raw publish interleaved, %d clients, %d writes each", fsyncName(s.syncAlways), opts.concurrency, perClient*opts.concurrency)
+	if r.httpConc, r.rawConc, err = interleaved(ctx, opts.concurrency, perClient, patch(r.ids), publish); err != nil {
 		return r, err
 	}
 	return r, nil
 }
 
-// measured runs op warmups times per worker uncounted, then perWorker times per worker measured.
-func measured(ctx context.Context, workers, perWorker int, op func(ctx context.Context, w, i int) error) (samples, error) {
-	if _, err := runWorkers(ctx, workers, warmups, op); err != nil {
-		return samples{}, err
+// interleavedRounds is how many alternating slices the HTTP and raw measurements are cut into.
+const interleavedRounds = 10
+
+// interleaved measures two operations in alternating slices (after uncounted warm-ups of each),
+// so that drift of the machine during the run — fsync latency varies by a factor of two from
+// minute to minute on this disk — weighs on both sides alike.
+func interleaved(ctx context.Context, workers, perWorker int, a, b func(ctx context.Context, w, i int) error) (samples, samples, error) {
+	var sa, sb samples
+	for _, op := range []func(ctx context.Context, w, i int) error{a, b} {
+		if _, err := runWorkers(ctx, workers, warmups, op); err != nil {
+			return sa, sb, err
+		}
 	}
-	return runWorkers(ctx, workers, perWorker, op)
+	per := max(perWorker/interleavedRounds, 1)
+	for done := 0; done < perWorker; done += per {
+		n := min(per, perWorker-done)
+		ra, err := runWorkers(ctx, workers, n, a)
+		if err != nil {
+			return sa, sb, err
+		}
+		rb, err := runWorkers(ctx, workers, n, b)
+		if err != nil {
+			return sa, sb, err
+		}
+		sa.add(ra)
+		sb.add(rb)
+	}
+	return sa, sb, nil
 }
 
 // fsyncName names an fsync setting in the report.
