@@ -38,14 +38,20 @@ func normalizeName(field, s string) (string, *FieldError) {
 // normalizeAddress trims an address, turns CRLF and CR into LF, and checks it: at most 500
 // characters, valid UTF-8, no control characters other than line breaks. An empty address is allowed.
 func normalizeAddress(field, s string) (string, *FieldError) {
+	return normalizeMultiline(field, s, MaxAddressLength)
+}
+
+// normalizeMultiline trims free text that may span lines, turns CRLF and CR into LF, and checks it:
+// at most max characters, valid UTF-8, no control characters other than line breaks.
+func normalizeMultiline(field, s string, max int) (string, *FieldError) {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	s = strings.TrimSpace(s)
 	if !utf8.ValidString(s) {
 		return "", &FieldError{field, "must be valid UTF-8 text"}
 	}
-	if n := utf8.RuneCountInString(s); n > MaxAddressLength {
-		return "", &FieldError{field, fmt.Sprintf("must be at most %d characters (got %d)", MaxAddressLength, n)}
+	if n := utf8.RuneCountInString(s); n > max {
+		return "", &FieldError{field, fmt.Sprintf("must be at most %d characters (got %d)", max, n)}
 	}
 	if strings.IndexFunc(s, func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) >= 0 {
 		return "", &FieldError{field, "must not contain control characters other than line breaks"}

@@ -52,6 +52,13 @@ var registry = map[string]registration{
 	HierarchyChildAttached: {version: 1, decode: decoder[HierarchyChildAttachedV1]()},
 	HierarchyChildDetached: {version: 1, decode: decoder[HierarchyChildDetachedV1]()},
 	TreeCustomerMoved:      {version: 1, decode: decoder[TreeCustomerMovedV1]()},
+	UserCreated:            {version: 1, decode: decoder[UserCreatedV1]()},
+	UserUpdated:            {version: 1, decode: decoder[UserUpdatedV1]()},
+	UserDisabled:           {version: 1, decode: decoder[UserDisabledV1]()},
+	UserEnabled:            {version: 1, decode: decoder[UserEnabledV1]()},
+	UserDeleted:            {version: 1, decode: decoder[UserDeletedV1]()},
+	UserPasswordChanged:    {version: 1, decode: decoder[UserPasswordChangedV1]()},
+	UserPermissionsChanged: {version: 1, decode: decoder[UserPermissionsChangedV1]()},
 }
 
 // SchemaVersion returns the current schema version of an event type, or 0 if it is unknown.

@@ -38,3 +38,8 @@ func ReservationID(kind, key string) string {
 func CustomerNameKey(parentID, name string) string {
 	return parentID + "\x00" + strings.ToLower(strings.TrimSpace(name))
 }
+
+// UserEmailKey is the normalized uniqueness key of a user email: trimmed and lower-cased.
+func UserEmailKey(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
