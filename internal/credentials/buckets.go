@@ -1,0 +1,35 @@
+package credentials
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Bucket names. Never rename them: the data lives there.
+const (
+	CredentialsBucket = "cm_credentials"
+	SessionsBucket    = "cm_sessions"
+	ThrottleBucket    = "cm_login_throttle"
+)
+
+// ensureBucket creates or updates a bucket; it is idempotent and safe from several processes.
+func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	var (
+		kv  jetstream.KeyValue
+		err error
+	)
+	for attempt := 0; attempt < 5; attempt++ {
+		if kv, err = js.CreateOrUpdateKeyValue(ctx, cfg); err == nil {
+			return kv, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 50 * time.Millisecond):
+		}
+	}
+	return nil, fmt.Errorf("credentials: bucket %s: %w", cfg.Bucket, err)
+}
