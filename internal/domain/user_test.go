@@ -144,3 +144,17 @@ func TestUserLifecycle(t *testing.T) {
 		t.Errorf("version %d seq %d", u.Version, u.LastSeq)
 	}
 }
+
+func TestMembersFold(t *testing.T) {
+	var m Members
+	m.Apply(Recorded{Seq: 1, Payload: events.MembersUserAddedV1{UserID: idA}})
+	m.Apply(Recorded{Seq: 2, Payload: events.MembersUserAddedV1{UserID: idB}})
+	m.Apply(Recorded{Seq: 3, Payload: events.MembersUserRemovedV1{UserID: idA}})
+	if !reflect.DeepEqual(m.Users, []string{idB}) || m.Closed || m.LastSeq != 3 {
+		t.Fatalf("%+v", m)
+	}
+	m.Apply(Recorded{Seq: 4, Payload: events.MembersClosedV1{}})
+	if !m.Closed {
+		t.Fatal("not closed")
+	}
+}

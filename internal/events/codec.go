@@ -59,6 +59,9 @@ var registry = map[string]registration{
 	UserDeleted:            {version: 1, decode: decoder[UserDeletedV1]()},
 	UserPasswordChanged:    {version: 1, decode: decoder[UserPasswordChangedV1]()},
 	UserPermissionsChanged: {version: 1, decode: decoder[UserPermissionsChangedV1]()},
+	MembersUserAdded:       {version: 1, decode: decoder[MembersUserAddedV1]()},
+	MembersUserRemoved:     {version: 1, decode: decoder[MembersUserRemovedV1]()},
+	MembersClosed:          {version: 1, decode: decoder[MembersClosedV1]()},
 }
 
 // SchemaVersion returns the current schema version of an event type, or 0 if it is unknown.

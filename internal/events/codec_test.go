@@ -36,6 +36,9 @@ func TestGoldenFilesDecode(t *testing.T) {
 		"user.password_changed.v1.json":    UserPasswordChangedV1{ByUser: true},
 		"user.permissions_changed.v1.json": UserPermissionsChangedV1{Granted: []string{"Audit Log View"}, Revoked: []string{"Domain Delete"}},
 		"user.deleted.v1.json":             UserDeletedV1{Reason: "customer_deleted"},
+		"members.user_added.v1.json":       MembersUserAddedV1{UserID: "0193a1b2-0000-7000-8000-0000000000b1"},
+		"members.user_removed.v1.json":     MembersUserRemovedV1{UserID: "0193a1b2-0000-7000-8000-0000000000b1"},
+		"members.closed.v1.json":           MembersClosedV1{},
 	}
 	files, err := filepath.Glob("testdata/*.json")
 	if err != nil {
