@@ -3,57 +3,62 @@ package command
 import (
 	"container/list"
 	"sync"
-
-	"github.com/toffstech/customer-management/internal/domain"
 )
 
-// customerCache keeps the latest known state of recently used customers, so a command needs no
-// store round trip before its append. Staleness is safe: every append expects the cached LastSeq,
-// and a conflict drops the entry and reloads.
-type customerCache struct {
+// aggregateCache keeps the latest known state of recently used aggregates, so a command needs no
+// store round trip before its append. Staleness is safe: every append expects the cached last
+// sequence, and a conflict drops the entry and reloads.
+type aggregateCache[T any] struct {
 	mu    sync.Mutex
 	max   int
-	order *list.List // front = most recently used; values are *domain.Customer
+	order *list.List // front = most recently used; values are *cached[T]
 	byID  map[string]*list.Element
 }
 
-func newCustomerCache(max int) *customerCache {
-	return &customerCache{max: max, order: list.New(), byID: make(map[string]*list.Element)}
+type cached[T any] struct {
+	id  string
+	seq uint64
+	v   T
 }
 
-// get returns a copy of the cached customer.
-func (c *customerCache) get(id string) (domain.Customer, bool) {
+func newAggregateCache[T any](max int) *aggregateCache[T] {
+	return &aggregateCache[T]{max: max, order: list.New(), byID: make(map[string]*list.Element)}
+}
+
+// get returns a copy of the cached state.
+func (c *aggregateCache[T]) get(id string) (T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.byID[id]
 	if !ok {
-		return domain.Customer{}, false
+		var zero T
+		return zero, false
 	}
 	c.order.MoveToFront(e)
-	return *e.Value.(*domain.Customer), true
+	return e.Value.(*cached[T]).v, true
 }
 
-// put stores a copy of cu unless a newer state is already cached.
-func (c *customerCache) put(cu domain.Customer) {
+// put stores v, the state as of stream sequence seq, unless a newer state is already cached.
+func (c *aggregateCache[T]) put(id string, v T, seq uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.byID[cu.ID]; ok {
-		cur := e.Value.(*domain.Customer)
-		if cur.LastSeq <= cu.LastSeq {
-			*cur = cu
+	if e, ok := c.byID[id]; ok {
+		cur := e.Value.(*cached[T])
+		if cur.seq <= seq {
+			cur.v, cur.seq = v, seq
 		}
 		c.order.MoveToFront(e)
 		return
 	}
-	c.byID[cu.ID] = c.order.PushFront(&cu)
+	c.byID[id] = c.order.PushFront(&cached[T]{id: id, seq: seq, v: v})
 	for c.order.Len() > c.max {
 		old := c.order.Back()
 		c.order.Remove(old)
-		delete(c.byID, old.Value.(*domain.Customer).ID)
+		delete(c.byID, old.Value.(*cached[T]).id)
 	}
 }
 
-func (c *customerCache) drop(id string) {
+func (c *aggregateCache[T]) drop(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.byID[id]; ok {

@@ -27,13 +27,7 @@ func (h *Customers) CreateCustomer(ctx context.Context, m Meta, in domain.Create
 			return Result{Customer: c, Seq: c.LastSeq, Changed: true}, nil
 		}
 	}
-	pathOf := func(ctx context.Context) ([]string, error) {
-		if in.ParentID == "" {
-			return nil, nil
-		}
-		return h.path(ctx, in.ParentID)
-	}
-	if err := h.auth.Authorize(ctx, m.Actor, CustomerAdd, pathOf); err != nil {
+	if err := h.authorizeCreate(ctx, m, in); err != nil {
 		return Result{}, err
 	}
 	for attempt := 0; ; attempt++ {
@@ -48,29 +42,38 @@ func (h *Customers) CreateCustomer(ctx context.Context, m Meta, in domain.Create
 }
 
 func (h *Customers) tryCreate(ctx context.Context, m Meta, id string, in domain.CreateCustomer) (Result, error) {
+	b := newBatch(m)
+	c, err := h.addCustomer(ctx, b, id, in)
+	if err != nil {
+		return Result{}, err
+	}
+	return h.commit(ctx, b, c)
+}
+
+// addCustomer adds to b the events creating customer id and returns the customer before them.
+func (h *Customers) addCustomer(ctx context.Context, b *batch, id string, in domain.CreateCustomer) (domain.Customer, error) {
 	var facts domain.CreateFacts
 	var tree tail
 	if in.ParentID != "" {
 		var err error
 		if facts.Parent, err = h.placement(ctx, in.ParentID); err != nil {
-			return Result{}, err
+			return domain.Customer{}, err
 		}
 		if tree, err = h.tail(ctx, events.TreeSubject); err != nil {
-			return Result{}, err
+			return domain.Customer{}, err
 		}
 	}
 	key := events.CustomerNameKey(in.ParentID, in.Name)
 	res, err := h.tail(ctx, events.ReservationSubject(events.KindCustomerName, key))
 	if err != nil {
-		return Result{}, err
+		return domain.Customer{}, err
 	}
 	facts.NameHolder = res.holder()
 	evs, err := domain.DecideCreate(id, in, facts)
 	if err != nil {
-		return Result{}, err
+		return domain.Customer{}, err
 	}
 	c := domain.Customer{ID: id}
-	b := newBatch(m)
 	if in.ParentID == "" {
 		err = b.customer(c, evs[0], eventstore.Seq(0), "")
 	} else {
@@ -79,23 +82,34 @@ func (h *Customers) tryCreate(ctx context.Context, m Meta, id string, in domain.
 		err = b.customer(c, evs[0], eventstore.Seq(tree.seq), events.TreeSubject)
 	}
 	if err != nil {
-		return Result{}, err
+		return domain.Customer{}, err
 	}
 	claim := events.ReservationClaimedV1{Kind: events.KindCustomerName, OwnerType: events.AggregateCustomer, OwnerID: id}
 	if err := b.reservation(key, res, claim, eventstore.Seq(res.seq), ""); err != nil {
-		return Result{}, err
+		return domain.Customer{}, err
 	}
 	if in.ParentID != "" {
 		ht, err := h.tail(ctx, events.HierarchySubject(in.ParentID))
 		if err != nil {
-			return Result{}, err
+			return domain.Customer{}, err
 		}
 		parent := facts.Parent.Parent
 		if err := b.hierarchy(in.ParentID, ht, events.HierarchyChildAttachedV1{ChildID: id}, eventstore.Seq(parent.LastSeq), events.CustomerSubject(parent.ID)); err != nil {
-			return Result{}, err
+			return domain.Customer{}, err
 		}
 	}
-	return h.commit(ctx, b, c)
+	return c, nil
+}
+
+// authorizeCreate checks that the actor may add a customer under in's parent (a root customer has
+// an empty path, which only the platform operator reaches).
+func (h *Customers) authorizeCreate(ctx context.Context, m Meta, in domain.CreateCustomer) error {
+	return h.auth.Authorize(ctx, m.Actor, CustomerAdd, func(ctx context.Context) ([]string, error) {
+		if in.ParentID == "" {
+			return nil, nil
+		}
+		return h.path(ctx, in.ParentID)
+	})
 }
 
 func seedIf(m Meta, kind string) string {

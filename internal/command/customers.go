@@ -20,8 +20,10 @@ const maxAttempts = 10
 // Customers handles the customer commands.
 type Customers struct {
 	store *eventstore.Store
-	cache *customerCache
+	cache *aggregateCache[domain.Customer]
 	auth  Authorizer
+	// users, once set by NewUsers, makes a customer delete delete its users too.
+	users *Users
 }
 
 // NewCustomers returns the customer command handlers. auth nil means AllowAll.
@@ -29,7 +31,7 @@ func NewCustomers(store *eventstore.Store, auth Authorizer) *Customers {
 	if auth == nil {
 		auth = AllowAll{}
 	}
-	return &Customers{store: store, cache: newCustomerCache(200_000), auth: auth}
+	return &Customers{store: store, cache: newAggregateCache[domain.Customer](200_000), auth: auth}
 }
 
 // Result is the outcome of a customer command.
@@ -65,7 +67,7 @@ func (h *Customers) customer(ctx context.Context, id string, fresh bool) (domain
 		c.Apply(r)
 	}
 	if c.Version > 0 {
-		h.cache.put(c)
+		h.cache.put(c.ID, c, c.LastSeq)
 	}
 	return c, nil
 }
@@ -227,8 +229,20 @@ func (b *batch) customer(c domain.Customer, p events.Payload, expect *uint64, ex
 }
 
 func (b *batch) reservation(key string, t tail, p events.Payload, expect *uint64, expectSubject string) error {
-	id := events.ReservationID(events.KindCustomerName, key)
-	return b.add(events.ReservationSubject(events.KindCustomerName, key), events.AggregateReservation, id, "reservations/"+id, t.version+1, p, expect, expectSubject)
+	return b.reservationOf(events.KindCustomerName, key, t, p, expect, expectSubject)
+}
+
+func (b *batch) reservationOf(kind, key string, t tail, p events.Payload, expect *uint64, expectSubject string) error {
+	id := events.ReservationID(kind, key)
+	return b.add(events.ReservationSubject(kind, key), events.AggregateReservation, id, "reservations/"+id, t.version+1, p, expect, expectSubject)
+}
+
+func (b *batch) user(u domain.User, p events.Payload, expect *uint64, expectSubject string) error {
+	return b.add(events.UserSubject(u.ID), events.AggregateUser, u.ID, "users/"+u.ID, u.Version+1, p, expect, expectSubject)
+}
+
+func (b *batch) members(customerID string, t tail, p events.Payload, expect *uint64, expectSubject string) error {
+	return b.add(events.MembersSubject(customerID), events.AggregateMembers, customerID, "customers/"+customerID+"/members", t.version+1, p, expect, expectSubject)
 }
 
 func (b *batch) hierarchy(parentID string, t tail, p events.Payload, expect *uint64, expectSubject string) error {
@@ -237,14 +251,24 @@ func (b *batch) hierarchy(parentID string, t tail, p events.Payload, expect *uin
 
 // fold applies the batch's events of customer c to it, with the stream sequences they got.
 func (b *batch) fold(c *domain.Customer, lastSeq uint64) {
+	b.each(events.CustomerSubject(c.ID), lastSeq, c.Apply)
+}
+
+// foldUser applies the batch's events of user u to it.
+func (b *batch) foldUser(u *domain.User, lastSeq uint64) {
+	b.each(events.UserSubject(u.ID), lastSeq, u.Apply)
+}
+
+// each calls apply with every event of the batch on subject, as stored at the sequences the batch
+// got (a batch is stored contiguously, ending at lastSeq).
+func (b *batch) each(subject string, lastSeq uint64, apply func(domain.Recorded)) {
 	first := lastSeq - uint64(len(b.msgs)) + 1
-	subj := events.CustomerSubject(c.ID)
 	for i, m := range b.msgs {
-		if m.Subject != subj {
+		if m.Subject != subject {
 			continue
 		}
 		p, _ := events.DecodeData(m.Envelope)
-		c.Apply(domain.Recorded{Seq: first + uint64(i), Time: m.Envelope.Time, Version: m.Envelope.AggregateVersion, Payload: p})
+		apply(domain.Recorded{Seq: first + uint64(i), Time: m.Envelope.Time, Version: m.Envelope.AggregateVersion, Payload: p})
 	}
 }
 
@@ -255,7 +279,7 @@ func (h *Customers) commit(ctx context.Context, b *batch, c domain.Customer) (Re
 		return Result{}, err
 	}
 	b.fold(&c, seq)
-	h.cache.put(c)
+	h.cache.put(c.ID, c, c.LastSeq)
 	return Result{Customer: c, Seq: seq, Changed: true}, nil
 }
 

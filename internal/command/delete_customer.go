@@ -50,8 +50,28 @@ func (h *Customers) tryDelete(ctx context.Context, m Meta, c domain.Customer) (R
 			return Result{}, err
 		}
 	}
-	return h.commit(ctx, b, c)
+	if h.users == nil {
+		return h.commit(ctx, b, c)
+	}
+	users, err := h.users.removeMembers(ctx, b, c.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	out, err := h.commit(ctx, b, c)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, u := range users {
+		if err := h.users.creds.DeleteCredential(ctx, u); err != nil {
+			return Result{}, err
+		}
+	}
+	return out, nil
 }
+
+// maxMembersPerDelete bounds the users deleted with their customer: all of them go in one atomic
+// batch, which JetStream limits to 1000 messages (two per user).
+const maxMembersPerDelete = 450
 
 // nameChildren adds the children's names to a refused delete, so the answer names them.
 func (h *Customers) nameChildren(ctx context.Context, err error, ids []string) error {
