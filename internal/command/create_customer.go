@@ -104,12 +104,16 @@ func (h *Customers) addCustomer(ctx context.Context, b *batch, id string, in dom
 // authorizeCreate checks that the actor may add a customer under in's parent (a root customer has
 // an empty path, which only the platform operator reaches).
 func (h *Customers) authorizeCreate(ctx context.Context, m Meta, in domain.CreateCustomer) error {
-	return h.auth.Authorize(ctx, m.Actor, CustomerAdd, func(ctx context.Context) ([]string, error) {
+	err := h.auth.Authorize(ctx, m, CustomerAdd, func(ctx context.Context) ([]string, error) {
 		if in.ParentID == "" {
 			return nil, nil
 		}
 		return h.path(ctx, in.ParentID)
 	})
+	if domain.ErrorCode(err) == domain.NotFound {
+		return InvalidParent() // as for a parent that does not exist
+	}
+	return err
 }
 
 func seedIf(m Meta, kind string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/toffstech/customer-management/internal/auth"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
@@ -15,6 +16,9 @@ import (
 func (h *Customers) DeleteCustomer(ctx context.Context, m Meta, id string) (Result, error) {
 	m.Now = now(m)
 	return h.onExisting(ctx, m, id, CustomerDelete, func(c domain.Customer) (Result, error) {
+		if m.Actor.Type == events.ActorUser && !auth.MayDeleteOrMove(auth.Role(m.Actor.Role), m.Actor.CustomerID, c.ID) {
+			return Result{}, &domain.Error{Code: domain.Forbidden, Message: "You cannot delete your own customer."}
+		}
 		return h.tryDelete(ctx, m, c)
 	})
 }

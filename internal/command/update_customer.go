@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/toffstech/customer-management/internal/auth"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
@@ -79,6 +80,9 @@ func (h *Customers) tryUpdate(ctx context.Context, m Meta, c domain.Customer, in
 	var facts domain.UpdateFacts
 	var tree tail
 	if moved {
+		if err := h.mayReparent(ctx, m, c, newParent); err != nil {
+			return Result{}, err
+		}
 		if tree, err = h.tail(ctx, events.TreeSubject); err != nil {
 			return Result{}, err
 		}
@@ -154,7 +158,7 @@ func (h *Customers) tryUpdate(ctx context.Context, m Meta, c domain.Customer, in
 
 // authorizeOn checks action on an existing customer c.
 func (h *Customers) authorizeOn(ctx context.Context, m Meta, action Action, c domain.Customer) error {
-	return h.auth.Authorize(ctx, m.Actor, action, func(ctx context.Context) ([]string, error) {
+	return h.auth.Authorize(ctx, m, action, func(ctx context.Context) ([]string, error) {
 		anc, err := h.path(ctx, c.ParentID)
 		return append([]string{c.ID}, anc...), err
 	})
@@ -166,4 +170,35 @@ func preconditionFailed(c domain.Customer) error {
 		Message: "The customer was changed by someone else since you read it; reload it and try again.",
 		Details: map[string]any{"current_version": c.Version},
 	}
+}
+
+// mayReparent applies the rules of a move for a user actor: it must reach the customer and the
+// new parent, it may not move its own customer, and only Toffstech Support makes a root customer.
+func (h *Customers) mayReparent(ctx context.Context, m Meta, c domain.Customer, newParent string) error {
+	if m.Actor.Type != events.ActorUser {
+		return nil
+	}
+	target, err := h.path(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	var parentPath []string
+	if newParent != "" {
+		if parentPath, err = h.path(ctx, newParent); err != nil {
+			return err
+		}
+	}
+	if !auth.MayReparent(auth.Role(m.Actor.Role), m.Actor.CustomerID, target, parentPath) {
+		if newParent != "" && !auth.Reaches(auth.Role(m.Actor.Role), m.Actor.CustomerID, parentPath) {
+			return InvalidParent()
+		}
+		return &domain.Error{Code: domain.Forbidden, Message: "You cannot move this customer there."}
+	}
+	return nil
+}
+
+// InvalidParent is the answer for a parent the actor cannot see: the same as for one that does
+// not exist, so nobody learns which ids exist out of their reach.
+func InvalidParent() error {
+	return domain.InvalidFields(domain.FieldError{Field: "parent_id", Detail: "no such customer"})
 }

@@ -124,7 +124,7 @@ func (h *Users) checkRole(role string) error {
 
 // authorizeUser checks action on users of the customer customerID.
 func (h *Users) authorizeUser(ctx context.Context, m Meta, action Action, customerID string) error {
-	return h.c.auth.Authorize(ctx, m.Actor, action, func(ctx context.Context) ([]string, error) {
+	return h.c.auth.Authorize(ctx, m, action, func(ctx context.Context) ([]string, error) {
 		return h.c.path(ctx, customerID)
 	})
 }
@@ -143,6 +143,9 @@ func (h *Users) CreateUser(ctx context.Context, m Meta, in domain.CreateUser, pw
 		return UserResult{}, err
 	}
 	if err := h.authorizeUser(ctx, m, UserAdd, in.CustomerID); err != nil {
+		if domain.ErrorCode(err) == domain.NotFound {
+			return UserResult{}, domain.InvalidFields(domain.FieldError{Field: "customer_id", Detail: "no such customer"})
+		}
 		return UserResult{}, err
 	}
 	id := newID(m.Now, seedIf(m, "user"))

@@ -93,6 +93,9 @@ func (h *Users) UpdateUser(ctx context.Context, m Meta, id string, in domain.Upd
 		var facts domain.UserFacts
 		if upd.CustomerID.Set {
 			if err := h.authorizeUser(ctx, m, UserEdit, upd.CustomerID.Value); err != nil {
+				if domain.ErrorCode(err) == domain.NotFound {
+					return UserResult{}, domain.InvalidFields(domain.FieldError{Field: "customer_id", Detail: "no such customer"})
+				}
 				return UserResult{}, err
 			}
 			c, err := h.c.customer(ctx, upd.CustomerID.Value, true)
