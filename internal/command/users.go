@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/toffstech/customer-management/internal/auth"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
@@ -36,12 +37,6 @@ type Passwords interface {
 	Hash(password string) (string, error)
 }
 
-// Roles validates role names.
-type Roles interface {
-	// Valid reports whether role is one of the roles.
-	Valid(role string) bool
-}
-
 // NewPassword is a password and its confirmation, as typed twice.
 type NewPassword struct {
 	Password string
@@ -53,13 +48,12 @@ type Users struct {
 	c     *Customers
 	creds Credentials
 	pw    Passwords
-	roles Roles
 	cache *aggregateCache[domain.User]
 }
 
 // NewUsers returns the user command handlers.
-func NewUsers(customers *Customers, creds Credentials, pw Passwords, roles Roles) *Users {
-	h := &Users{c: customers, creds: creds, pw: pw, roles: roles, cache: newAggregateCache[domain.User](100_000)}
+func NewUsers(customers *Customers, creds Credentials, pw Passwords) *Users {
+	h := &Users{c: customers, creds: creds, pw: pw, cache: newAggregateCache[domain.User](100_000)}
 	customers.users = h // from now on, deleting a customer deletes its users
 	return h
 }
@@ -116,7 +110,7 @@ func (h *Users) members(ctx context.Context, customerID string) (domain.Members,
 
 // checkRole refuses a role that is not one of the roles.
 func (h *Users) checkRole(role string) error {
-	if !h.roles.Valid(role) {
+	if _, err := auth.ParseRole(role); err != nil {
 		return domain.InvalidFields(domain.FieldError{Field: "role", Detail: "must be one of the roles listed at /v1/roles"})
 	}
 	return nil
@@ -140,6 +134,9 @@ func (h *Users) CreateUser(ctx context.Context, m Meta, in domain.CreateUser, pw
 		return UserResult{}, err
 	}
 	if err := h.checkRole(in.Role); err != nil {
+		return UserResult{}, err
+	}
+	if err := mayAssign(m, in.Role); err != nil {
 		return UserResult{}, err
 	}
 	if err := h.authorizeUser(ctx, m, UserAdd, in.CustomerID); err != nil {

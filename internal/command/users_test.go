@@ -44,12 +44,6 @@ func (testPasswords) Check(pw, confirm string) error {
 }
 func (testPasswords) Hash(pw string) (string, error) { return "$test$hash-of-" + pw, nil }
 
-type testRoles struct{}
-
-func (testRoles) Valid(r string) bool {
-	return r == command.OwnerRole || r == "Technical View" || r == "Business User"
-}
-
 type userFixture struct {
 	fixture
 	u     *command.Users
@@ -65,7 +59,7 @@ func setupUsers(t *testing.T) userFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return userFixture{fixture: f, u: command.NewUsers(f.h, credStore{p}, testPasswords{}, testRoles{}), creds: p, js: js}
+	return userFixture{fixture: f, u: command.NewUsers(f.h, credStore{p}, testPasswords{}), creds: p, js: js}
 }
 
 func pw(s string) command.NewPassword { return command.NewPassword{Password: s, Confirm: s} }

@@ -85,9 +85,18 @@ func (h *Users) UpdateUser(ctx context.Context, m Meta, id string, in domain.Upd
 		if err != nil {
 			return UserResult{}, err
 		}
+		if err := mayManage(m, u); err != nil {
+			return UserResult{}, err
+		}
 		if upd.Role.Set {
 			if err := h.checkRole(upd.Role.Value); err != nil {
 				return UserResult{}, err
+			}
+			if err := mayAssign(m, upd.Role.Value); err != nil {
+				return UserResult{}, err
+			}
+			if m.Actor.Type == events.ActorUser && m.Actor.ID == u.ID {
+				return UserResult{}, &domain.Error{Code: domain.Forbidden, Message: "You cannot change your own role."}
 			}
 		}
 		var facts domain.UserFacts
@@ -162,6 +171,12 @@ func (h *Users) UpdateUser(ctx context.Context, m Meta, id string, in domain.Upd
 func (h *Users) DisableUser(ctx context.Context, m Meta, id string) (UserResult, error) {
 	m.Now = now(m)
 	return h.onUser(ctx, m, id, UserEdit, func(u domain.User) (UserResult, error) {
+		if err := mayManage(m, u); err != nil {
+			return UserResult{}, err
+		}
+		if m.Actor.Type == events.ActorUser && m.Actor.ID == u.ID {
+			return UserResult{}, &domain.Error{Code: domain.Forbidden, Message: "You cannot disable yourself."}
+		}
 		evs, err := u.DecideDisable()
 		if err == nil && len(evs) > 0 {
 			err = h.creds.RevokeSessions(ctx, u.ID)
@@ -174,6 +189,9 @@ func (h *Users) DisableUser(ctx context.Context, m Meta, id string) (UserResult,
 func (h *Users) EnableUser(ctx context.Context, m Meta, id string) (UserResult, error) {
 	m.Now = now(m)
 	return h.onUser(ctx, m, id, UserEdit, func(u domain.User) (UserResult, error) {
+		if err := mayManage(m, u); err != nil {
+			return UserResult{}, err
+		}
 		evs, err := u.DecideEnable()
 		return h.single(ctx, m, u, evs, err)
 	})
@@ -185,6 +203,9 @@ func (h *Users) EnableUser(ctx context.Context, m Meta, id string) (UserResult, 
 func (h *Users) SetPermissions(ctx context.Context, m Meta, id string, granted, revoked []string) (UserResult, error) {
 	m.Now = now(m)
 	return h.onUser(ctx, m, id, UserEdit, func(u domain.User) (UserResult, error) {
+		if err := mayGrant(m, u, granted, revoked); err != nil {
+			return UserResult{}, err
+		}
 		evs, err := u.DecidePermissions(granted, revoked)
 		if err == nil && len(evs) > 0 {
 			err = h.creds.RevokeSessions(ctx, u.ID)
@@ -206,6 +227,12 @@ func (h *Users) ChangePassword(ctx context.Context, m Meta, id string, pw NewPas
 		action = UserView // anyone may change their own password
 	}
 	return h.onUser(ctx, m, id, action, func(u domain.User) (UserResult, error) {
+		if byUser && m.Actor.ID != u.ID {
+			return UserResult{}, &domain.Error{Code: domain.Forbidden, Message: "Only the user changes its own password this way."}
+		}
+		if err := mayManage(m, u); err != nil {
+			return UserResult{}, err
+		}
 		evs, err := u.DecidePasswordChanged(byUser)
 		if err != nil {
 			return UserResult{}, err
@@ -226,6 +253,12 @@ func (h *Users) ChangePassword(ctx context.Context, m Meta, id string, pw NewPas
 func (h *Users) DeleteUser(ctx context.Context, m Meta, id string) (UserResult, error) {
 	m.Now = now(m)
 	return h.onUser(ctx, m, id, UserDelete, func(u domain.User) (UserResult, error) {
+		if err := mayManage(m, u); err != nil {
+			return UserResult{}, err
+		}
+		if m.Actor.Type == events.ActorUser && m.Actor.ID == u.ID {
+			return UserResult{}, &domain.Error{Code: domain.Forbidden, Message: "You cannot delete yourself."}
+		}
 		b := newBatch(m)
 		if err := h.removeUser(ctx, b, u, "", true); err != nil {
 			return UserResult{}, err
