@@ -236,3 +236,18 @@ func joinInvalid(a, b error) error {
 		return a
 	}
 }
+
+// UserIDByEmail returns the id of the user holding email, or "" when nobody does. It reads the
+// email's reservation in the log, so it sees a user created a moment ago.
+func (h *Users) UserIDByEmail(ctx context.Context, email string) (string, error) {
+	t, err := h.c.tail(ctx, events.ReservationSubject(events.KindUserEmail, events.UserEmailKey(email)))
+	if err != nil {
+		return "", err
+	}
+	return t.holder(), nil
+}
+
+// SystemMeta is the metadata of work the system does on its own (start-up, sessions).
+func SystemMeta(requestID string) Meta {
+	return Meta{Actor: events.Actor{Type: events.ActorSystem}, RequestID: requestID}
+}

@@ -296,3 +296,40 @@ func TestUserUpdatesAndSessions(t *testing.T) {
 		t.Error("a password reached the stream")
 	}
 }
+
+func TestEnsureFirstOperatorOnce(t *testing.T) {
+	f := setupUsers(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	created := make([]bool, 5)
+	for i := range created {
+		wg.Go(func() {
+			var err error
+			created[i], err = f.u.EnsureFirstOperator(ctx, command.FirstOperator{Name: "Operator", Email: "ops@toffstech.example", Password: "operator password 1"})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	n := 0
+	for _, c := range created {
+		if c {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d of 5 concurrent starts created the first operator, want 1", n)
+	}
+	id, err := f.u.UserIDByEmail(ctx, "OPS@toffstech.example")
+	if err != nil || id == "" {
+		t.Fatalf("operator by email: %q %v", id, err)
+	}
+	u, err := f.u.GetUser(ctx, command.SystemMeta("t"), id)
+	if err != nil || u.Role != "Toffstech Support" {
+		t.Fatalf("operator: %+v %v", u, err)
+	}
+	if again, err := f.u.EnsureFirstOperator(ctx, command.FirstOperator{Name: "X", Email: "x@toffstech.example", Password: "operator password 2"}); err != nil || again {
+		t.Fatalf("a later start: %v %v", again, err)
+	}
+}
