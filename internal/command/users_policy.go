@@ -1,13 +1,16 @@
 package command
 
 import (
+	"errors"
+
 	"github.com/toffstech/customer-management/internal/auth"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
 )
 
-// effective returns a user's effective permissions.
-func effective(u domain.User) auth.PermissionSet {
+// EffectivePermissions returns what user u may do: its role's defaults with its single grants and
+// revocations.
+func EffectivePermissions(u domain.User) auth.PermissionSet {
 	return auth.Effective(auth.Role(u.Role), auth.Overrides{Granted: perms(u.Granted), Revoked: perms(u.Revoked)})
 }
 
@@ -42,7 +45,7 @@ func mayManage(m Meta, u domain.User) error {
 	if m.Actor.Type != events.ActorUser || m.Actor.ID == u.ID {
 		return nil
 	}
-	return asForbidden(auth.CanManageUser(auth.Role(m.Actor.Role), m.Permissions, auth.Role(u.Role), effective(u)),
+	return asForbidden(auth.CanManageUser(auth.Role(m.Actor.Role), m.Permissions, auth.Role(u.Role), EffectivePermissions(u)),
 		"You cannot manage a user who can do more than you can.")
 }
 
@@ -72,3 +75,19 @@ func mayGrant(m Meta, u domain.User, granted, revoked []string) error {
 	}
 	return nil
 }
+
+// AuthPasswords is the production Passwords: the policy and argon2id hashing of internal/auth.
+type AuthPasswords struct{}
+
+// Check implements Passwords: a refused password is an Invalid error naming its field.
+func (AuthPasswords) Check(password, confirm string) error {
+	err := auth.CheckNew(password, confirm)
+	var pe *auth.PolicyError
+	if errors.As(err, &pe) {
+		return domain.InvalidFields(domain.FieldError{Field: pe.Field, Detail: pe.Detail})
+	}
+	return err
+}
+
+// Hash implements Passwords.
+func (AuthPasswords) Hash(password string) (string, error) { return auth.Hash(password) }

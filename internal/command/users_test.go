@@ -15,19 +15,6 @@ import (
 	"github.com/toffstech/customer-management/internal/events"
 )
 
-// credStore adapts the real credential store to command.Credentials.
-type credStore struct{ p *credentials.Passwords }
-
-func (c credStore) SetPassword(ctx context.Context, id, phc string) error {
-	_, err := c.p.SetPassword(ctx, id, phc)
-	return err
-}
-func (c credStore) RevokeSessions(ctx context.Context, id string) error {
-	_, err := c.p.RevokeSessions(ctx, id)
-	return err
-}
-func (c credStore) DeleteCredential(ctx context.Context, id string) error { return c.p.Delete(ctx, id) }
-
 // testPasswords is a stand-in for the password policy and hasher: length and confirmation only,
 // and a visibly fake "hash" that the secret scan below must not find in the stream either.
 type testPasswords struct{}
@@ -59,7 +46,7 @@ func setupUsers(t *testing.T) userFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return userFixture{fixture: f, u: command.NewUsers(f.h, credStore{p}, testPasswords{}), creds: p, js: js}
+	return userFixture{fixture: f, u: command.NewUsers(f.h, credentials.ForCommands{P: p}, testPasswords{}), creds: p, js: js}
 }
 
 func pw(s string) command.NewPassword { return command.NewPassword{Password: s, Confirm: s} }

@@ -114,3 +114,24 @@ func isWrongRevision(err error) bool {
 	var apiErr *jetstream.APIError
 	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10071
 }
+
+// ForCommands adapts Passwords to the command layer's credential port, whose methods return only
+// an error.
+type ForCommands struct{ P *Passwords }
+
+// SetPassword stores a new hash and revokes the user's sessions.
+func (f ForCommands) SetPassword(ctx context.Context, userID, phc string) error {
+	_, err := f.P.SetPassword(ctx, userID, phc)
+	return err
+}
+
+// RevokeSessions ends every session of the user.
+func (f ForCommands) RevokeSessions(ctx context.Context, userID string) error {
+	_, err := f.P.RevokeSessions(ctx, userID)
+	return err
+}
+
+// DeleteCredential forgets the user's credential.
+func (f ForCommands) DeleteCredential(ctx context.Context, userID string) error {
+	return f.P.Delete(ctx, userID)
+}
