@@ -12,8 +12,11 @@ import (
 	"github.com/toffstech/customer-management/internal/events"
 )
 
-// CustomersProjection names the customers read model: its checkpoint row, its parked events, its
-// Watermill handler and the prefix of its JetStream consumers.
+// CustomersProjection names the customers read model, which holds the customers (customers_v1)
+// and their users (users_v1, see users.go): its checkpoint row, its parked events, its Watermill
+// handler and the prefix of its JetStream consumers. Users belong to it because a user row copies
+// its customer's name and ancestors: a customer's rename or move changes them in the same
+// transaction, and the one checkpoint says how far both tables are.
 //
 // NEVER RENAME IT CASUALLY. The position of the projection is the checkpoint stored under this
 // name. A projector running under another name finds no checkpoint, starts again at stream
@@ -26,33 +29,30 @@ const CustomersProjection = "customers"
 var customerSubjectPrefix = events.CustomerSubject("")
 
 // customers is the reducer of the customers read model: one row per live customer, with its
-// parent's name and its ancestors, so listing, search and scope checks need no recursion.
+// parent's name and its ancestors, so listing, search and scope checks need no recursion; and one
+// row per live user, with its customer's name and ancestors (see users.go).
 type customers struct{}
 
-// reads implements reducer: only customer subjects. Reservations, hierarchies and the tree lock
-// are bookkeeping of the write side.
+// reads implements reducer: customer and user subjects. Reservations, hierarchies and the tree
+// lock are bookkeeping of the write side.
 func (customers) reads(subject string) bool {
-	return strings.HasPrefix(subject, customerSubjectPrefix)
+	return strings.HasPrefix(subject, customerSubjectPrefix) || strings.HasPrefix(subject, userSubjectPrefix)
 }
 
 // queue implements reducer.
 func (customers) queue(b *pgx.Batch, ev event) error {
+	if rest, ok := strings.CutPrefix(ev.Subject, userSubjectPrefix); ok {
+		return queueUser(b, ev, rest)
+	}
 	id, err := parseID(strings.TrimPrefix(ev.Subject, customerSubjectPrefix))
 	if err != nil {
 		return &eventError{fmt.Sprintf("subject %q does not name a customer: %v", ev.Subject, err)}
 	}
-	env, err := events.Decode(ev.Data)
+	env, payload, err := decodeEvent(ev)
 	if err != nil {
-		return &eventError{err.Error()}
+		return err
 	}
-	payload, err := events.DecodeData(env)
-	if err != nil {
-		return &eventError{err.Error()}
-	}
-	var version any // NULL: one more than the row's version
-	if env.AggregateVersion > 0 {
-		version = int64(env.AggregateVersion)
-	}
+	version := versionArg(env)
 	seq := int64(ev.Seq)
 
 	switch p := payload.(type) {
@@ -79,13 +79,17 @@ func (customers) queue(b *pgx.Batch, ev event) error {
 		})
 		if p.Name.Set {
 			b.Queue(renameChildrenSQL, id, p.Name.Value)
+			b.Queue(renameUsersCustomerSQL, id, p.Name.Value)
 		}
 		if p.ParentID.Set {
 			b.Queue(moveSubtreeSQL, id)
+			b.Queue(moveSubtreeUsersSQL, id)
 		}
 
 	case events.CustomerDeletedV1:
 		// Deleting a customer the read model does not hold leaves it as it should be: without it.
+		// Its users are not touched: the command deletes them with user.deleted events in the
+		// same atomic batch.
 		b.Queue(deleteCustomerSQL, id)
 
 	default:
@@ -149,7 +153,29 @@ func updateCustomer(id uuid.UUID, p events.CustomerUpdatedV1, parent any, at any
 	return sql.String(), args
 }
 
-// parseID parses a customer id in its canonical 36-character form.
+// decodeEvent decodes ev's envelope and data; an error is an *eventError.
+func decodeEvent(ev event) (events.Envelope, events.Payload, error) {
+	env, err := events.Decode(ev.Data)
+	if err != nil {
+		return events.Envelope{}, nil, &eventError{err.Error()}
+	}
+	payload, err := events.DecodeData(env)
+	if err != nil {
+		return events.Envelope{}, nil, &eventError{err.Error()}
+	}
+	return env, payload, nil
+}
+
+// versionArg is the version a row takes from env: its aggregate version, or NULL (one more than
+// the row's version) when the envelope has none.
+func versionArg(env events.Envelope) any {
+	if env.AggregateVersion > 0 {
+		return int64(env.AggregateVersion)
+	}
+	return nil
+}
+
+// parseID parses a customer or user id in its canonical 36-character form.
 func parseID(s string) (uuid.UUID, error) {
 	id, err := uuid.Parse(s)
 	if err != nil {

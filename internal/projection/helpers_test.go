@@ -148,6 +148,31 @@ func (h *harness) matchesLog(ids []string) {
 	}
 }
 
+// usersMatchLog asserts that the users view equals the fold of the log: every user's events folded
+// with domain.User.Apply, its customer's name and ancestors from the fold of the customers.
+func (h *harness) usersMatchLog() {
+	h.t.Helper()
+	customers, err := projectiontest.Expected(h.ctx, h.store, h.allCustomers())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ids, err := projectiontest.UserIDs(h.ctx, h.js)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	want, err := projectiontest.ExpectedUsers(h.ctx, h.store, ids, customers)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	got, err := projectiontest.ActualUsers(h.ctx, h.pool)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if d := projectiontest.DiffUsers(want, got); d != "" {
+		h.t.Fatalf("users view differs from the log (%d rows want, %d got):\n%s", len(want), len(got), d)
+	}
+}
+
 // allCustomers lists every customer subject of the stream.
 func (h *harness) allCustomers() []string {
 	h.t.Helper()

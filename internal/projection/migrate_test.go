@@ -63,3 +63,44 @@ func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
 		t.Errorf("customers view: %v", err)
 	}
 }
+
+func TestUsersSchemaHasListIndexesAndNoSecrets(t *testing.T) {
+	ctx := t.Context()
+	pool, err := pgxpool.New(ctx, testenv.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	var indexes, bounded int
+	if err := pool.QueryRow(ctx, `SELECT count(*),
+		count(*) FILTER (WHERE 'gin_pending_list_limit=256' = ANY (c.reloptions))
+		FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname WHERE i.tablename = 'users_v1'`).Scan(&indexes, &bounded); err != nil {
+		t.Fatal(err)
+	}
+	if indexes != 8 || bounded != 3 {
+		t.Errorf("users_v1 has %d indexes (%d with a bounded pending list), want 8 (pk, created_at, name, customer, ancestors, 3 trigram with 256 kB lists)", indexes, bounded)
+	}
+	var secret []string
+	rows, err := pool.Query(ctx, `SELECT table_name || '.' || column_name FROM information_schema.columns
+		WHERE table_name IN ('users_v1', 'users') AND column_name ~* '(pass|hash|token|secret|salt|phc)'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		secret = append(secret, c)
+	}
+	if err := rows.Err(); err != nil || len(secret) > 0 {
+		t.Errorf("columns that look like secrets: %v, %v", secret, err)
+	}
+	if _, err := pool.Exec(ctx, `SELECT id, customer_id, customer_name, customer_ancestors, role, name, email, status, remark,
+		created_at, updated_at, version, last_seq FROM users LIMIT 1`); err != nil {
+		t.Errorf("users view: %v", err)
+	}
+}

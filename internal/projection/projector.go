@@ -74,7 +74,8 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Projector keeps the customers read model (see CustomersProjection) up to date with the stream.
+// Projector keeps the customers read model (see CustomersProjection: customers and their users) up
+// to date with the stream.
 //
 // Position. The checkpoint in Postgres, written in the same transaction as the rows, is the only
 // record of how far the projection got. Each run reads it and creates a fresh JetStream consumer

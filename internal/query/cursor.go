@@ -22,7 +22,7 @@ type cursor struct {
 	Key string `json:"k"`
 	// ID is the id of the last item, the tie-breaker.
 	ID string `json:"i"`
-	// Filter is a hash of the filters (q, parent, scope).
+	// Filter is a hash of the filters (q, parent or customer, scope) and, for users, of the listing.
 	Filter string `json:"f"`
 }
 
@@ -46,7 +46,7 @@ func decodeCursor(s, sort, filter string) (cursor, error) {
 		return cursor{}, fmt.Errorf("%w: it belongs to sort %q, not %q", ErrBadCursor, c.Sort, sort)
 	}
 	if c.Filter != filter {
-		return cursor{}, fmt.Errorf("%w: it belongs to other filters (q, parent_id or scope)", ErrBadCursor)
+		return cursor{}, fmt.Errorf("%w: it belongs to other filters (q, parent_id, customer_id or scope) or another listing", ErrBadCursor)
 	}
 	if _, err := uuid.Parse(c.ID); err != nil {
 		return cursor{}, fmt.Errorf("%w: malformed id", ErrBadCursor)
@@ -66,12 +66,48 @@ func parseCreatedKey(k string) (time.Time, error) {
 	return time.UnixMicro(us).UTC(), nil
 }
 
-// filterHash identifies the filters a cursor was made for.
+// filterHash identifies the filters a customers cursor was made for.
 func filterHash(p ListParams) string {
+	return hashFilters(p.Q, p.ParentID, p.WithinCustomer)
+}
+
+// userFilterHash identifies the filters a users cursor was made for. The leading "users" keeps a
+// customers cursor from passing for a users cursor.
+func userFilterHash(p UserListParams) string {
+	return hashFilters("users", p.Q, p.CustomerID, p.WithinCustomer)
+}
+
+// hashFilters hashes filter values, each terminated by a NUL.
+func hashFilters(parts ...string) string {
 	h := sha256.New()
-	for _, s := range []string{p.Q, p.ParentID, p.WithinCustomer} {
+	for _, s := range parts {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// after returns the condition continuing a listing after cursor s (made for sortName and filter)
+// in the order of spec; id is the uuid column that breaks ties, arg adds a query parameter.
+func after(s, sortName, filter string, spec sortSpec, id string, arg func(any) string) (string, error) {
+	cur, err := decodeCursor(s, sortName, filter)
+	if err != nil {
+		return "", err
+	}
+	var key any = cur.Key
+	if spec.cast == "timestamptz" {
+		if key, err = parseCreatedKey(cur.Key); err != nil {
+			return "", err
+		}
+	}
+	return "(" + spec.key + ", " + id + ") " + spec.after + " (" + arg(key) + "::" + spec.cast + ", " + arg(cur.ID) + "::uuid)", nil
+}
+
+// nextCursor returns the cursor after the last item of a page.
+func nextCursor(sortName, filter string, spec sortSpec, id string, created time.Time, lowerName string) string {
+	cur := cursor{Sort: sortName, ID: id, Filter: filter, Key: lowerName}
+	if spec.cast == "timestamptz" {
+		cur.Key = createdKey(created)
+	}
+	return cur.encode()
 }

@@ -88,11 +88,42 @@ type sortSpec struct {
 	cast  string // type of the key parameter
 }
 
-var sorts = map[string]sortSpec{
-	SortCreatedDesc: {key: "created_at", order: "created_at DESC, customers.id DESC", after: "<", cast: "timestamptz"},
-	SortCreatedAsc:  {key: "created_at", order: "created_at, customers.id", after: ">", cast: "timestamptz"},
-	SortNameAsc:     {key: "lower(name)", order: "lower(name), customers.id", after: ">", cast: "text"},
-	SortNameDesc:    {key: "lower(name)", order: "lower(name) DESC, customers.id DESC", after: "<", cast: "text"},
+var sorts = makeSorts("customers")
+
+// makeSorts returns the sorts of a listing of view, whose id column (a uuid) breaks ties.
+func makeSorts(view string) map[string]sortSpec {
+	id := view + ".id"
+	return map[string]sortSpec{
+		SortCreatedDesc: {key: "created_at", order: "created_at DESC, " + id + " DESC", after: "<", cast: "timestamptz"},
+		SortCreatedAsc:  {key: "created_at", order: "created_at, " + id, after: ">", cast: "timestamptz"},
+		SortNameAsc:     {key: "lower(name)", order: "lower(name), " + id, after: ">", cast: "text"},
+		SortNameDesc:    {key: "lower(name)", order: "lower(name) DESC, " + id + " DESC", after: "<", cast: "text"},
+	}
+}
+
+// checkPage normalizes the parameters every listing shares: it trims q, defaults the sort and
+// limit and lowers a limit above MaxLimit, and returns the sort's spec from specs.
+func checkPage(q, sort *string, limit *int, specs map[string]sortSpec) (sortSpec, error) {
+	*q = strings.TrimSpace(*q)
+	if *sort == "" {
+		*sort = SortCreatedDesc
+	}
+	spec, ok := specs[*sort]
+	if !ok {
+		return sortSpec{}, fmt.Errorf("%w: sort must be one of -created_at, created_at, name, -name (got %q)", ErrBadParam, *sort)
+	}
+	switch {
+	case *limit < 0:
+		return sortSpec{}, fmt.Errorf("%w: limit must not be negative", ErrBadParam)
+	case *limit == 0:
+		*limit = DefaultLimit
+	case *limit > MaxLimit:
+		*limit = MaxLimit
+	}
+	if utf8.RuneCountInString(*q) > MaxQLength || !utf8.ValidString(*q) {
+		return sortSpec{}, fmt.Errorf("%w: q must be valid text of at most %d characters", ErrBadParam, MaxQLength)
+	}
+	return spec, nil
 }
 
 // itemColumns are the columns scanned by scanItem, followed by lower(name) for the cursor. The
@@ -103,26 +134,10 @@ const itemColumns = `id::text, name, address, parent_id::text, parent_name, crea
 // List returns a page of customers. It returns an error wrapping ErrBadParam or ErrBadCursor
 // for invalid parameters.
 func (c *Customers) List(ctx context.Context, p ListParams) (Page, error) {
-	p.Q = strings.TrimSpace(p.Q)
-	if p.Sort == "" {
-		p.Sort = SortCreatedDesc
+	spec, err := checkPage(&p.Q, &p.Sort, &p.Limit, sorts)
+	if err != nil {
+		return Page{}, err
 	}
-	spec, ok := sorts[p.Sort]
-	if !ok {
-		return Page{}, fmt.Errorf("%w: sort must be one of -created_at, created_at, name, -name (got %q)", ErrBadParam, p.Sort)
-	}
-	switch {
-	case p.Limit < 0:
-		return Page{}, fmt.Errorf("%w: limit must not be negative", ErrBadParam)
-	case p.Limit == 0:
-		p.Limit = DefaultLimit
-	case p.Limit > MaxLimit:
-		p.Limit = MaxLimit
-	}
-	if utf8.RuneCountInString(p.Q) > MaxQLength || !utf8.ValidString(p.Q) {
-		return Page{}, fmt.Errorf("%w: q must be valid text of at most %d characters", ErrBadParam, MaxQLength)
-	}
-	var err error
 	if p.ParentID, err = checkID("parent_id", p.ParentID); err != nil {
 		return Page{}, err
 	}
@@ -152,17 +167,11 @@ func (c *Customers) List(ctx context.Context, p ListParams) (Page, error) {
 	}
 	filter := filterHash(p)
 	if p.Cursor != "" {
-		cur, err := decodeCursor(p.Cursor, p.Sort, filter)
+		cond, err := after(p.Cursor, p.Sort, filter, spec, "customers.id", arg)
 		if err != nil {
 			return Page{}, err
 		}
-		var key any = cur.Key
-		if spec.cast == "timestamptz" {
-			if key, err = parseCreatedKey(cur.Key); err != nil {
-				return Page{}, err
-			}
-		}
-		where = append(where, "("+spec.key+", customers.id) "+spec.after+" ("+arg(key)+"::"+spec.cast+", "+arg(cur.ID)+"::uuid)")
+		where = append(where, cond)
 	}
 
 	sql := "SELECT " + itemColumns + " FROM customers"
@@ -195,11 +204,7 @@ func (c *Customers) List(ctx context.Context, p ListParams) (Page, error) {
 	if len(items) > p.Limit {
 		page.Items = items[:p.Limit]
 		last := page.Items[p.Limit-1]
-		cur := cursor{Sort: p.Sort, ID: last.ID, Filter: filter, Key: keys[p.Limit-1]}
-		if spec.cast == "timestamptz" {
-			cur.Key = createdKey(last.CreatedAt)
-		}
-		page.NextCursor = cur.encode()
+		page.NextCursor = nextCursor(p.Sort, filter, spec, last.ID, last.CreatedAt, keys[p.Limit-1])
 	}
 	if page.Items == nil {
 		page.Items = []CustomerItem{}
@@ -233,11 +238,28 @@ func (c *Customers) Children(ctx context.Context, parentID string, limit int) ([
 
 // Get returns one customer, or an error wrapping ErrNotFound.
 func (c *Customers) Get(ctx context.Context, id string) (CustomerItem, error) {
+	return c.GetWithin(ctx, id, "")
+}
+
+// GetWithin returns one customer if it is withinCustomer or one of its descendants (any customer
+// when withinCustomer is empty), or an error wrapping ErrNotFound: a customer out of scope is not
+// found, exactly like one that does not exist. It returns ErrBadParam for a malformed
+// withinCustomer.
+func (c *Customers) GetWithin(ctx context.Context, id, withinCustomer string) (CustomerItem, error) {
 	id, err := checkID("id", id)
 	if err != nil || id == "" {
 		return CustomerItem{}, fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
-	rows, err := c.db.Query(ctx, "SELECT "+itemColumns+" FROM customers WHERE id = $1::uuid", id)
+	if withinCustomer, err = checkID("within_customer", withinCustomer); err != nil {
+		return CustomerItem{}, err
+	}
+	sql := "SELECT " + itemColumns + " FROM customers WHERE id = $1::uuid"
+	args := []any{id}
+	if withinCustomer != "" {
+		sql += " AND (id = $2::uuid OR ancestors @> ARRAY[$2::uuid])"
+		args = append(args, withinCustomer)
+	}
+	rows, err := c.db.Query(ctx, sql, args...)
 	if err != nil {
 		return CustomerItem{}, fmt.Errorf("query: customer %s: %w", id, err)
 	}
@@ -252,6 +274,44 @@ func (c *Customers) Get(ctx context.Context, id string) (CustomerItem, error) {
 		return CustomerItem{}, fmt.Errorf("query: customer %s: %w", id, err)
 	}
 	return it, nil
+}
+
+// CountWithin returns how many customers are withinCustomer or one of its descendants, or how many
+// customers there are when withinCustomer is empty. It returns ErrBadParam for a malformed id.
+func (c *Customers) CountWithin(ctx context.Context, withinCustomer string) (int, error) {
+	withinCustomer, err := checkID("within_customer", withinCustomer)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if withinCustomer == "" {
+		err = c.db.QueryRow(ctx, "SELECT count(*) FROM customers").Scan(&n)
+	} else {
+		err = c.db.QueryRow(ctx, "SELECT count(*) FROM customers WHERE id = $1::uuid OR ancestors @> ARRAY[$1::uuid]", withinCustomer).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("query: count customers: %w", err)
+	}
+	return n, nil
+}
+
+// Path returns a customer's path: its id followed by its ancestors' ids up to its root, e.g.
+// [A1, A, R] for A1 under A under the root R (the path the auth package's scope checks take), or an
+// error wrapping ErrNotFound.
+func (c *Customers) Path(ctx context.Context, id string) ([]string, error) {
+	id, err := checkID("id", id)
+	if err != nil || id == "" {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	var path []string
+	err = c.db.QueryRow(ctx, "SELECT array_prepend(id, ancestors)::text[] FROM customers WHERE id = $1::uuid", id).Scan(&path)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("query: path of customer %s: %w", id, err)
+	}
+	return path, nil
 }
 
 // scanItem scans itemColumns.

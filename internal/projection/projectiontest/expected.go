@@ -130,22 +130,27 @@ func Actual(ctx context.Context, db Querier) ([]Row, error) {
 
 // Diff describes how got differs from want, or returns "" when they are equal.
 func Diff(want, got []Row) string {
+	return diff(want, got, func(r Row) string { return r.ID }, equal)
+}
+
+// diff describes how got differs from want, rows matched by id, or returns "" when they are equal.
+func diff[R fmt.Stringer](want, got []R, id func(R) string, eq func(a, b R) bool) string {
 	var b strings.Builder
-	wi := map[string]Row{}
+	wi := map[string]R{}
 	for _, r := range want {
-		wi[r.ID] = r
+		wi[id(r)] = r
 	}
-	gi := map[string]Row{}
+	gi := map[string]R{}
 	for _, r := range got {
-		gi[r.ID] = r
+		gi[id(r)] = r
 	}
 	n := 0
 	for _, w := range want {
-		g, ok := gi[w.ID]
+		g, ok := gi[id(w)]
 		switch {
 		case !ok:
 			fmt.Fprintf(&b, "missing %s\n", w)
-		case !equal(w, g):
+		case !eq(w, g):
 			fmt.Fprintf(&b, "want %s\n got %s\n", w, g)
 		default:
 			continue
@@ -156,7 +161,7 @@ func Diff(want, got []Row) string {
 		}
 	}
 	for _, g := range got {
-		if _, ok := wi[g.ID]; !ok {
+		if _, ok := wi[id(g)]; !ok {
 			fmt.Fprintf(&b, "unexpected %s\n", g)
 		}
 	}
@@ -167,4 +172,120 @@ func equal(a, b Row) bool {
 	return a.ID == b.ID && a.Name == b.Name && a.Address == b.Address && a.ParentID == b.ParentID &&
 		a.ParentName == b.ParentName && slices.Equal(a.Ancestors, b.Ancestors) && a.Depth == b.Depth &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.Version == b.Version && a.LastSeq == b.LastSeq
+}
+
+// UserRow is one user of the read model.
+type UserRow struct {
+	ID                string
+	CustomerID        string
+	CustomerName      string
+	CustomerAncestors []string
+	Role              string
+	Name              string
+	Email             string
+	// Status is "ON", or "OFF" for a disabled user.
+	Status    string
+	Remark    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   uint64
+	LastSeq   uint64
+}
+
+// String formats a row for diffs.
+func (r UserRow) String() string {
+	return fmt.Sprintf("{%s customer=%s %q anc=%v role=%q %q %q %s remark=%q created=%s updated=%s v%d seq%d}",
+		r.ID, r.CustomerID, r.CustomerName, r.CustomerAncestors, r.Role, r.Name, r.Email, r.Status, r.Remark,
+		r.CreatedAt.Format(time.RFC3339Nano), r.UpdatedAt.Format(time.RFC3339Nano), r.Version, r.LastSeq)
+}
+
+// UserIDs lists the ids of every user subject in the stream.
+func UserIDs(ctx context.Context, js jetstream.JetStream) ([]string, error) {
+	s, err := js.Stream(ctx, events.StreamName)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(events.UserSubject(">")))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(info.State.Subjects))
+	for subj := range info.State.Subjects {
+		ids = append(ids, strings.TrimPrefix(subj, events.UserSubject("")))
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// ExpectedUsers folds the events of the given users, loaded from the stream, with domain.User.Apply
+// and derives what the read model must hold: the live users, each with the name and ancestors of its
+// customer taken from customers (the result of Expected), ordered by id. A live user whose customer
+// is not among customers is an error: the log contradicts itself.
+func ExpectedUsers(ctx context.Context, store *eventstore.Store, ids []string, customers []Row) ([]UserRow, error) {
+	byID := make(map[string]Row, len(customers))
+	for _, c := range customers {
+		byID[c.ID] = c
+	}
+	rows := make([]UserRow, 0, len(ids))
+	for _, id := range ids {
+		stored, err := store.Load(ctx, events.UserSubject(id), 0)
+		if err != nil {
+			return nil, err
+		}
+		u := &domain.User{ID: id}
+		for _, st := range stored {
+			p, err := events.DecodeData(st.Envelope)
+			if err != nil {
+				return nil, fmt.Errorf("user %s at %d: %w", id, st.Seq, err)
+			}
+			u.Apply(domain.Recorded{Seq: st.Seq, Time: st.Envelope.Time, Version: st.Envelope.AggregateVersion, Payload: p})
+		}
+		if !u.Exists() {
+			continue
+		}
+		c, ok := byID[u.CustomerID]
+		if !ok {
+			return nil, fmt.Errorf("user %s belongs to customer %s, which is not live", id, u.CustomerID)
+		}
+		status := "ON"
+		if u.Disabled {
+			status = "OFF"
+		}
+		rows = append(rows, UserRow{
+			ID: u.ID, CustomerID: u.CustomerID, CustomerName: c.Name, CustomerAncestors: append([]string{}, c.Ancestors...),
+			Role: u.Role, Name: u.Name, Email: u.Email, Status: status, Remark: u.Remark,
+			CreatedAt: u.CreatedAt.Truncate(time.Microsecond).UTC(), UpdatedAt: u.UpdatedAt.Truncate(time.Microsecond).UTC(),
+			Version: u.Version, LastSeq: u.LastSeq,
+		})
+	}
+	slices.SortFunc(rows, func(a, b UserRow) int { return strings.Compare(a.ID, b.ID) })
+	return rows, nil
+}
+
+// ActualUsers reads the users view, ordered by id.
+func ActualUsers(ctx context.Context, db Querier) ([]UserRow, error) {
+	rows, err := db.Query(ctx, `SELECT id::text, customer_id::text, customer_name, customer_ancestors::text[], role, name, email,
+		status, remark, created_at, updated_at, version, last_seq FROM users ORDER BY id::text`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (UserRow, error) {
+		var r UserRow
+		var version, seq int64
+		err := row.Scan(&r.ID, &r.CustomerID, &r.CustomerName, &r.CustomerAncestors, &r.Role, &r.Name, &r.Email,
+			&r.Status, &r.Remark, &r.CreatedAt, &r.UpdatedAt, &version, &seq)
+		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+		r.Version, r.LastSeq = uint64(version), uint64(seq)
+		return r, err
+	})
+}
+
+// DiffUsers describes how got differs from want, or returns "" when they are equal.
+func DiffUsers(want, got []UserRow) string {
+	return diff(want, got, func(r UserRow) string { return r.ID }, func(a, b UserRow) bool {
+		return a.ID == b.ID && a.CustomerID == b.CustomerID && a.CustomerName == b.CustomerName &&
+			slices.Equal(a.CustomerAncestors, b.CustomerAncestors) && a.Role == b.Role && a.Name == b.Name &&
+			a.Email == b.Email && a.Status == b.Status && a.Remark == b.Remark &&
+			a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.Version == b.Version && a.LastSeq == b.LastSeq
+	})
 }

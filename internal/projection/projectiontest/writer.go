@@ -16,24 +16,35 @@ import (
 // maxDepth is how deep Writer lets the tree grow (as the domain does).
 const maxDepth = 16
 
-// Writer appends customer events as the command layer would, and remembers the tree it built so
-// that its random steps stay valid (no cycles, only leaves deleted).
+// Writer appends customer and user events as the command layer would, and remembers the tree and
+// the users it built so that its random steps stay valid (no cycles, only leaves deleted, a
+// customer's users deleted with it).
 type Writer struct {
 	store    *eventstore.Store
 	versions map[string]uint64 // subject → events written
 	nodes    map[string]*node  // live customers
 	ids      []string          // live customers, in creation order
+	users    map[string]*unode // live users
+	userIDs  []string          // live users, in creation order
+	serial   int               // makes generated emails unique
 }
 
 // node is what Writer knows of one live customer.
 type node struct {
 	name, address, parent string
 	children              map[string]bool
+	users                 map[string]bool
+}
+
+// unode is what Writer knows of one live user.
+type unode struct {
+	customer, email string
+	disabled        bool
 }
 
 // NewWriter returns a Writer appending to store.
 func NewWriter(store *eventstore.Store) *Writer {
-	return &Writer{store: store, versions: map[string]uint64{}, nodes: map[string]*node{}}
+	return &Writer{store: store, versions: map[string]uint64{}, nodes: map[string]*node{}, users: map[string]*unode{}}
 }
 
 // Live returns the ids of the live customers Writer created, in creation order.
@@ -54,12 +65,17 @@ func (w *Writer) Create(ctx context.Context, name, address, parent string) (stri
 	if err != nil {
 		return "", 0, err
 	}
-	w.nodes[id] = &node{name: name, address: address, parent: parent, children: map[string]bool{}}
+	w.addNode(id, name, address, parent)
+	return id, seq, nil
+}
+
+// addNode records a created customer.
+func (w *Writer) addNode(id, name, address, parent string) {
+	w.nodes[id] = &node{name: name, address: address, parent: parent, children: map[string]bool{}, users: map[string]bool{}}
 	w.ids = append(w.ids, id)
 	if parent != "" {
 		w.nodes[parent].children[id] = true
 	}
-	return id, seq, nil
 }
 
 // Rename appends a name change (with the release of the old reservation and the claim of the new).
@@ -126,7 +142,8 @@ func (w *Writer) Move(ctx context.Context, id, parent, rename string) (uint64, e
 	return seq, nil
 }
 
-// Delete appends the deletion of a customer without children.
+// Delete appends the deletion of a customer without children, with the deletion of its users
+// (and the release of their emails) in the same atomic batch.
 func (w *Writer) Delete(ctx context.Context, id string) (uint64, error) {
 	n := w.nodes[id]
 	if len(n.children) > 0 {
@@ -139,6 +156,15 @@ func (w *Writer) Delete(ctx context.Context, id string) (uint64, error) {
 	if n.parent != "" {
 		batch = append(batch, w.msg(events.HierarchySubject(n.parent), events.AggregateHierarchy, n.parent, events.HierarchyChildDetachedV1{ChildID: id}))
 	}
+	var gone []string
+	for _, u := range w.userIDs { // creation order, so the batch is the same for the same seed
+		if n.users[u] {
+			gone = append(gone, u)
+			batch = append(batch,
+				w.msg(events.UserSubject(u), events.AggregateUser, u, events.UserDeletedV1{Reason: "customer_deleted"}),
+				w.emailReservation(w.users[u].email, u, false))
+		}
+	}
 	seq, err := w.store.Append(ctx, batch)
 	if err != nil {
 		return 0, err
@@ -147,14 +173,204 @@ func (w *Writer) Delete(ctx context.Context, id string) (uint64, error) {
 		delete(w.nodes[n.parent].children, id)
 	}
 	delete(w.nodes, id)
-	for i, x := range w.ids {
-		if x == id {
-			w.ids = append(w.ids[:i], w.ids[i+1:]...)
-			break
-		}
+	w.ids = remove(w.ids, id)
+	for _, u := range gone {
+		delete(w.users, u)
+		w.userIDs = remove(w.userIDs, u)
 	}
 	return seq, nil
 }
+
+// remove returns ids without id.
+func remove(ids []string, id string) []string {
+	for i, x := range ids {
+		if x == id {
+			return append(ids[:i], ids[i+1:]...)
+		}
+	}
+	return ids
+}
+
+// LiveUsers returns the ids of the live users Writer created, in creation order.
+func (w *Writer) LiveUsers() []string { return append([]string(nil), w.userIDs...) }
+
+// CreateWithOwner appends the creation of a customer together with its owner user, as one atomic
+// batch (customer.created before user.created), and returns both ids and the last sequence.
+func (w *Writer) CreateWithOwner(ctx context.Context, name, address, parent, ownerName, ownerEmail string) (customer, owner string, seq uint64, err error) {
+	customer = uuid.Must(uuid.NewV7()).String()
+	owner = uuid.Must(uuid.NewV7()).String()
+	batch := []eventstore.Message{
+		w.msg(events.CustomerSubject(customer), events.AggregateCustomer, customer, events.CustomerCreatedV1{Name: name, Address: address, ParentID: parent}),
+		w.claim(parent, name, customer),
+	}
+	if parent != "" {
+		batch = append(batch, w.msg(events.HierarchySubject(parent), events.AggregateHierarchy, parent, events.HierarchyChildAttachedV1{ChildID: customer}))
+	}
+	batch = append(batch,
+		w.msg(events.UserSubject(owner), events.AggregateUser, owner, events.UserCreatedV1{CustomerID: customer, Role: "Owner (All Access)", Name: ownerName, Email: ownerEmail}),
+		w.emailReservation(ownerEmail, owner, true))
+	if seq, err = w.store.Append(ctx, batch); err != nil {
+		return "", "", 0, err
+	}
+	w.addNode(customer, name, address, parent)
+	w.addUser(owner, customer, ownerEmail)
+	return customer, owner, seq, nil
+}
+
+// CreateUser appends the creation of a user of customer (with its email reservation) and returns
+// its id and the last sequence.
+func (w *Writer) CreateUser(ctx context.Context, customer, role, name, email, remark string) (string, uint64, error) {
+	id := uuid.Must(uuid.NewV7()).String()
+	seq, err := w.store.Append(ctx, []eventstore.Message{
+		w.msg(events.UserSubject(id), events.AggregateUser, id, events.UserCreatedV1{CustomerID: customer, Role: role, Name: name, Email: email, Remark: remark}),
+		w.emailReservation(email, id, true),
+	})
+	if err != nil {
+		return "", 0, err
+	}
+	w.addUser(id, customer, email)
+	return id, seq, nil
+}
+
+// addUser records a created user.
+func (w *Writer) addUser(id, customer, email string) {
+	w.users[id] = &unode{customer: customer, email: email}
+	w.userIDs = append(w.userIDs, id)
+	w.nodes[customer].users[id] = true
+}
+
+// UpdateUser appends a user.updated with the given fields (a changed email releases the old
+// reservation and claims the new one in the same batch; a changed customer moves the user).
+func (w *Writer) UpdateUser(ctx context.Context, id string, upd events.UserUpdatedV1) (uint64, error) {
+	u := w.users[id]
+	batch := []eventstore.Message{w.msg(events.UserSubject(id), events.AggregateUser, id, upd)}
+	if upd.Email.Set {
+		batch = append(batch, w.emailReservation(u.email, id, false), w.emailReservation(upd.Email.Value, id, true))
+	}
+	seq, err := w.store.Append(ctx, batch)
+	if err != nil {
+		return 0, err
+	}
+	if upd.Email.Set {
+		u.email = upd.Email.Value
+	}
+	if upd.CustomerID.Set {
+		delete(w.nodes[u.customer].users, id)
+		u.customer = upd.CustomerID.Value
+		w.nodes[u.customer].users[id] = true
+	}
+	return seq, nil
+}
+
+// SetUserDisabled appends user.disabled or user.enabled.
+func (w *Writer) SetUserDisabled(ctx context.Context, id string, disabled bool) (uint64, error) {
+	var p events.Payload = events.UserEnabledV1{}
+	if disabled {
+		p = events.UserDisabledV1{}
+	}
+	seq, err := w.store.Append(ctx, []eventstore.Message{w.msg(events.UserSubject(id), events.AggregateUser, id, p)})
+	if err == nil {
+		w.users[id].disabled = disabled
+	}
+	return seq, err
+}
+
+// ChangePassword appends user.password_changed (which carries no password).
+func (w *Writer) ChangePassword(ctx context.Context, id string) (uint64, error) {
+	return w.store.Append(ctx, []eventstore.Message{w.msg(events.UserSubject(id), events.AggregateUser, id, events.UserPasswordChangedV1{ByUser: true})})
+}
+
+// SetPermissions appends user.permissions_changed.
+func (w *Writer) SetPermissions(ctx context.Context, id string, granted, revoked []string) (uint64, error) {
+	return w.store.Append(ctx, []eventstore.Message{w.msg(events.UserSubject(id), events.AggregateUser, id,
+		events.UserPermissionsChangedV1{Granted: granted, Revoked: revoked})})
+}
+
+// DeleteUser appends the deletion of a user (with the release of its email).
+func (w *Writer) DeleteUser(ctx context.Context, id string) (uint64, error) {
+	u := w.users[id]
+	seq, err := w.store.Append(ctx, []eventstore.Message{
+		w.msg(events.UserSubject(id), events.AggregateUser, id, events.UserDeletedV1{}),
+		w.emailReservation(u.email, id, false),
+	})
+	if err != nil {
+		return 0, err
+	}
+	delete(w.nodes[u.customer].users, id)
+	delete(w.users, id)
+	w.userIDs = remove(w.userIDs, id)
+	return seq, nil
+}
+
+// UserStep appends one random valid user command: mostly creations (sometimes a customer with
+// its owner) early on, then updates of some fields, moves to another customer, disabling and
+// enabling, password and permission changes and deletions. It needs at least one live customer;
+// without one it creates a customer with its owner.
+func (w *Writer) UserStep(ctx context.Context, rng *rand.Rand) (uint64, error) {
+	word := func() string { return fmt.Sprintf("%s %d", names[rng.IntN(len(names))], rng.IntN(1000)) }
+	email := func() string {
+		w.serial++
+		return fmt.Sprintf("%s.%d_%d@example.com", strings.ToLower(people[rng.IntN(len(people))]), rng.IntN(100), w.serial)
+	}
+	person := func() string { return people[rng.IntN(len(people))] + " " + people[rng.IntN(len(people))] }
+	if len(w.ids) == 0 || rng.IntN(100) < 10 {
+		parent := ""
+		if len(w.ids) > 0 && rng.IntN(2) == 0 {
+			parent = w.ids[rng.IntN(len(w.ids))]
+			if w.depth(parent) >= maxDepth {
+				parent = ""
+			}
+		}
+		_, _, seq, err := w.CreateWithOwner(ctx, word(), word()+" St", parent, person(), email())
+		return seq, err
+	}
+	if len(w.userIDs) < 3 || rng.IntN(100) < 30 {
+		_, seq, err := w.CreateUser(ctx, w.ids[rng.IntN(len(w.ids))], roles[rng.IntN(len(roles))], person(), email(), word())
+		return seq, err
+	}
+	id := w.userIDs[rng.IntN(len(w.userIDs))]
+	switch r := rng.IntN(100); {
+	case r < 35:
+		var upd events.UserUpdatedV1
+		if rng.IntN(2) == 0 {
+			upd.Name = events.Some(person())
+		}
+		if rng.IntN(3) == 0 {
+			upd.Email = events.Some(email())
+		}
+		if rng.IntN(3) == 0 {
+			upd.Role = events.Some(roles[rng.IntN(len(roles))])
+		}
+		if rng.IntN(3) == 0 {
+			upd.Remark = events.Some(word())
+			if rng.IntN(3) == 0 {
+				upd.Remark = events.Null[string]()
+			}
+		}
+		if rng.IntN(3) == 0 {
+			if c := w.ids[rng.IntN(len(w.ids))]; c != w.users[id].customer {
+				upd.CustomerID = events.Some(c)
+			}
+		}
+		if !upd.Name.Set && !upd.Email.Set && !upd.Role.Set && !upd.Remark.Set && !upd.CustomerID.Set {
+			upd.Name = events.Some(person())
+		}
+		return w.UpdateUser(ctx, id, upd)
+	case r < 55:
+		return w.SetUserDisabled(ctx, id, !w.users[id].disabled)
+	case r < 65:
+		return w.ChangePassword(ctx, id)
+	case r < 75:
+		return w.SetPermissions(ctx, id, []string{"Audit Log View"}, []string{"Domain Delete"})
+	default:
+		return w.DeleteUser(ctx, id)
+	}
+}
+
+var (
+	people = []string{"Ada", "Grace", "Linus", "Ken", "Barbara", "Edsger", "Zoë", "Ünal", "O'Brien", "100%_Sure"}
+	roles  = []string{"Owner (All Access)", "Technical Administrator", "Technical View", "Business User"}
+)
 
 // Step appends one random valid command: mostly creations early on, then a mix of renames,
 // address changes, moves (with or without a rename) and deletions of leaves.
@@ -266,6 +482,16 @@ func (w *Writer) claim(parent, name, owner string) eventstore.Message {
 	return w.msg(events.ReservationSubject(events.KindCustomerName, key), events.AggregateReservation,
 		events.ReservationID(events.KindCustomerName, key),
 		events.ReservationClaimedV1{Kind: events.KindCustomerName, OwnerType: events.AggregateCustomer, OwnerID: owner})
+}
+
+// emailReservation claims (or, with claim false, releases) a user email.
+func (w *Writer) emailReservation(email, owner string, claim bool) eventstore.Message {
+	key := events.UserEmailKey(email)
+	var p events.Payload = events.ReservationReleasedV1{Kind: events.KindUserEmail, OwnerType: events.AggregateUser, OwnerID: owner}
+	if claim {
+		p = events.ReservationClaimedV1{Kind: events.KindUserEmail, OwnerType: events.AggregateUser, OwnerID: owner}
+	}
+	return w.msg(events.ReservationSubject(events.KindUserEmail, key), events.AggregateReservation, events.ReservationID(events.KindUserEmail, key), p)
 }
 
 // release gives a customer name under parent up.
