@@ -17,8 +17,10 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/toffstech/customer-management/internal/auth"
 	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/config"
+	"github.com/toffstech/customer-management/internal/credentials"
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
 	"github.com/toffstech/customer-management/internal/httpapi"
@@ -26,6 +28,7 @@ import (
 	"github.com/toffstech/customer-management/internal/natsembed"
 	"github.com/toffstech/customer-management/internal/projection"
 	"github.com/toffstech/customer-management/internal/query"
+	"github.com/toffstech/customer-management/internal/session"
 )
 
 func main() {
@@ -107,9 +110,38 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return float64(info.State.LastSeq) - float64(waiter.Checkpoint())
 	})
 	store := eventstore.New(js, metrics)
+	passwords, err := credentials.EnsurePasswords(ctx, js, replicas)
+	if err != nil {
+		return err
+	}
+	idle, err := env.Duration("SESSION_IDLE_TIMEOUT", credentials.DefaultIdleTimeout)
+	if err != nil {
+		return err
+	}
+	absolute, err := env.Duration("SESSION_MAX_AGE", credentials.DefaultAbsoluteTimeout)
+	if err != nil {
+		return err
+	}
+	sessions, err := credentials.EnsureSessions(ctx, js, replicas, idle, absolute)
+	if err != nil {
+		return err
+	}
+	throttle, err := credentials.EnsureThrottle(ctx, js, replicas)
+	if err != nil {
+		return err
+	}
+	customers := command.NewCustomers(store, command.RoleAuthorizer{})
+	users := command.NewUsers(customers, credentials.ForCommands{P: passwords}, command.AuthPasswords{})
+	if err := firstOperator(ctx, env, users, stdout, log); err != nil {
+		return err
+	}
 	handler := httpapi.NewServer(httpapi.Deps{
-		Customers:       command.NewCustomers(store, nil),
+		Customers:       customers,
+		Users:           users,
+		Sessions:        session.New(users, passwords, sessions, throttle, 0),
 		List:            query.NewCustomers(pool),
+		UserList:        query.NewUsers(pool),
+		SecureCookies:   env.String("COOKIE_SECURE", "false") == "true",
 		Waiter:          waiter,
 		Idempotency:     idem,
 		Metrics:         metrics,
@@ -136,6 +168,36 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// firstOperator makes sure somebody can log in: when no operator was ever created, it creates the
+// provider's customer and a Toffstech Support user from ADMIN_EMAIL and ADMIN_PASSWORD, or, when
+// those are not set, with a generated strong password printed once on stdout.
+func firstOperator(ctx context.Context, env config.Getenv, users *command.Users, stdout io.Writer, log *slog.Logger) error {
+	email := env.String("ADMIN_EMAIL", "admin@toffstech.local")
+	password := env.String("ADMIN_PASSWORD", "")
+	generated := password == ""
+	if generated {
+		tok, _, err := auth.NewToken()
+		if err != nil {
+			return err
+		}
+		password = tok[:24]
+	}
+	created, err := users.EnsureFirstOperator(ctx, command.FirstOperator{Name: "Toffstech Support", Email: email, Password: password})
+	if err != nil {
+		return fmt.Errorf("first operator: %w", err)
+	}
+	if !created {
+		return nil
+	}
+	log.Info("created the first operator", "email", email)
+	if generated {
+		fmt.Fprintf(stdout, "First operator created (shown once): email %s password %s\n", email, password)
+	} else {
+		fmt.Fprintf(stdout, "First operator created: email %s (password from ADMIN_PASSWORD)\n", email)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -32,4 +33,13 @@ func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.Key
 		}
 	}
 	return nil, fmt.Errorf("credentials: bucket %s: %w", cfg.Bucket, err)
+}
+
+// live fails fast while the NATS connection is down, rather than letting a request wait for a
+// reconnect; the HTTP layer answers 503 at once.
+func live(js jetstream.JetStream) error {
+	if nc := js.Conn(); nc != nil && !nc.IsConnected() {
+		return fmt.Errorf("credentials: %w", nats.ErrDisconnected)
+	}
+	return nil
 }

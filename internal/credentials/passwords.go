@@ -24,6 +24,7 @@ type Credential struct {
 
 // Passwords stores password hashes and session epochs by user id.
 type Passwords struct {
+	js  jetstream.JetStream
 	kv  jetstream.KeyValue
 	now func() time.Time
 }
@@ -37,7 +38,7 @@ func EnsurePasswords(ctx context.Context, js jetstream.JetStream, replicas int) 
 	if err != nil {
 		return nil, err
 	}
-	return &Passwords{kv: kv, now: time.Now}, nil
+	return &Passwords{js: js, kv: kv, now: time.Now}, nil
 }
 
 // Get returns the user's credential, or ErrNotFound.
@@ -47,6 +48,9 @@ func (p *Passwords) Get(ctx context.Context, userID string) (Credential, error) 
 }
 
 func (p *Passwords) get(ctx context.Context, userID string) (Credential, uint64, error) {
+	if err := live(p.js); err != nil {
+		return Credential{}, 0, err
+	}
 	e, err := p.kv.Get(ctx, userKey(userID))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return Credential{}, 0, ErrNotFound

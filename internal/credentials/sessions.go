@@ -33,6 +33,7 @@ type Session struct {
 
 // Sessions stores sessions by token hash.
 type Sessions struct {
+	js       jetstream.JetStream
 	kv       jetstream.KeyValue
 	idle     time.Duration
 	absolute time.Duration
@@ -54,7 +55,7 @@ func EnsureSessions(ctx context.Context, js jetstream.JetStream, replicas int, i
 	if err != nil {
 		return nil, err
 	}
-	return &Sessions{kv: kv, idle: idle, absolute: absolute, now: time.Now}, nil
+	return &Sessions{js: js, kv: kv, idle: idle, absolute: absolute, now: time.Now}, nil
 }
 
 // Create stores a new session for the user under tokenHash.
@@ -71,6 +72,9 @@ func (s *Sessions) Create(ctx context.Context, tokenHash, userID string, epoch u
 // Get returns the live session under tokenHash, ErrNotFound, or ErrExpired (and deletes it). It
 // records the use, at most once a minute, to extend the idle limit.
 func (s *Sessions) Get(ctx context.Context, tokenHash string) (Session, error) {
+	if err := live(s.js); err != nil {
+		return Session{}, err
+	}
 	e, err := s.kv.Get(ctx, sessionKey(tokenHash))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return Session{}, ErrNotFound

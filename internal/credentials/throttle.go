@@ -29,6 +29,7 @@ const (
 
 // Throttle counts failed logins per account.
 type Throttle struct {
+	js  jetstream.JetStream
 	kv  jetstream.KeyValue
 	now func() time.Time
 }
@@ -47,7 +48,7 @@ func EnsureThrottle(ctx context.Context, js jetstream.JetStream, replicas int) (
 	if err != nil {
 		return nil, err
 	}
-	return &Throttle{kv: kv, now: time.Now}, nil
+	return &Throttle{js: js, kv: kv, now: time.Now}, nil
 }
 
 // delay is the wait after count failures.
@@ -119,6 +120,9 @@ func (t *Throttle) Reset(ctx context.Context, email string) error {
 }
 
 func (t *Throttle) get(ctx context.Context, email string) (failures, uint64, error) {
+	if err := live(t.js); err != nil {
+		return failures{}, 0, err
+	}
 	e, err := t.kv.Get(ctx, throttleKey(email))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return failures{}, 0, nil

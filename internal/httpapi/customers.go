@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"github.com/toffstech/customer-management/internal/auth"
 	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
@@ -29,11 +30,35 @@ func toCustomerJSON(c domain.Customer, parent *domain.Customer) query.CustomerIt
 	return out
 }
 
-// createCustomerRequest is the body of POST /v1/customers.
+// createCustomerRequest is the body of POST /v1/customers: step 1 of the guide's Add Customer
+// (customer, address, "Management by") and step 2 (the owner).
 type createCustomerRequest struct {
-	Name     *string `json:"name"`
-	Address  *string `json:"address"`
-	ParentID *string `json:"parent_id"`
+	Name     *string       `json:"name"`
+	Address  *string       `json:"address"`
+	ParentID *string       `json:"parent_id"`
+	Owner    *ownerRequest `json:"owner"`
+}
+
+// ownerRequest is the "Add Customer Owner" step.
+type ownerRequest struct {
+	Name            string `json:"name"`
+	Email           string `json:"email"`
+	Password        string `json:"password"`
+	PasswordConfirm string `json:"password_confirm"`
+}
+
+func (r createCustomerRequest) customer() domain.CreateCustomer {
+	var in domain.CreateCustomer
+	if r.Name != nil {
+		in.Name = *r.Name // a missing name is reported with the other fields by the domain
+	}
+	if r.Address != nil {
+		in.Address = *r.Address
+	}
+	if r.ParentID != nil {
+		in.ParentID = strings.ToLower(*r.ParentID)
+	}
+	return in
 }
 
 // updateCustomerRequest is the JSON merge patch of PATCH /v1/customers/{id}.
@@ -95,22 +120,50 @@ func (s *server) createCustomer(c *gin.Context) {
 	if !decodeJSON(c, &req, "application/json") {
 		return
 	}
-	var in domain.CreateCustomer
-	if req.Name != nil {
-		in.Name = *req.Name // a missing name is reported with the other fields by the domain
+	if req.Owner == nil {
+		// Report the customer's own fields too, so one answer names everything to fix.
+		fields := []domain.FieldError{{Field: "owner", Detail: "is required: a customer is created together with its owner"}}
+		var de *domain.Error
+		if _, err := domain.PrepareCreate(req.customer()); errors.As(err, &de) {
+			fields = append(de.Fields, fields...)
+		}
+		fail(c, domain.InvalidFields(fields...))
+		return
 	}
-	if req.Address != nil {
-		in.Address = *req.Address
-	}
-	if req.ParentID != nil {
-		in.ParentID = strings.ToLower(*req.ParentID)
-	}
-	res, err := s.Customers.CreateCustomer(c.Request.Context(), meta(c), in)
+	o := req.Owner
+	res, err := s.Users.CreateCustomerWithOwner(c.Request.Context(), meta(c), req.customer(),
+		command.Owner{Name: o.Name, Email: o.Email, Password: command.NewPassword{Password: o.Password, Confirm: o.PasswordConfirm}})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	s.writeCustomer(c, http.StatusCreated, res)
+	parent, err := s.Customers.Parent(c.Request.Context(), res.Customer)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("ETag", etag(res.Customer.Version))
+	c.Header("Location", "/v1/customers/"+res.Customer.ID)
+	setConsistency(c, res.Seq)
+	out := struct {
+		query.CustomerItem
+		Owner userJSON `json:"owner"`
+	}{toCustomerJSON(res.Customer, parent), toUserJSON(res.Owner)}
+	c.JSON(http.StatusCreated, out)
+}
+
+// validateCustomer checks step 1 of Add Customer without creating anything: 204, or the problem
+// the create would answer (a duplicate name among the siblings, a parent out of reach, …).
+func (s *server) validateCustomer(c *gin.Context) {
+	var req createCustomerRequest
+	if !decodeJSON(c, &req, "application/json") {
+		return
+	}
+	if err := s.Users.ValidateCustomer(c.Request.Context(), meta(c), req.customer()); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 func (s *server) getCustomer(c *gin.Context) {
@@ -174,43 +227,83 @@ func (s *server) deleteCustomer(c *gin.Context) {
 var listSorts = map[string]bool{"-created_at": true, "created_at": true, "name": true, "-name": true}
 
 func (s *server) listCustomers(c *gin.Context) {
-	p := query.ListParams{Q: c.Query("q"), ParentID: c.Query("parent_id"), Sort: c.DefaultQuery("sort", "-created_at"), Cursor: c.Query("cursor"), Limit: 50}
+	p := query.ListParams{Q: c.Query("q"), ParentID: c.Query("parent_id"), Sort: c.DefaultQuery("sort", "-created_at"), Cursor: c.Query("cursor")}
 	var errs []domain.FieldError
-	if !utf8.ValidString(p.Q) || utf8.RuneCountInString(p.Q) > 200 {
+	p.Limit, errs = listBasics(c, p.Q, &p.ParentID, "parent_id", p.Sort)
+	if len(errs) > 0 {
+		badRequest(c, "The query parameters are not valid.", errs...)
+		return
+	}
+	if !principal(c).Permissions.Has(auth.CustomerView) {
+		fail(c, &domain.Error{Code: domain.Forbidden, Message: "You do not have the permission \"Customer View\"."})
+		return
+	}
+	p.WithinCustomer = scopeOf(c)
+	page, err := s.List.List(c.Request.Context(), p)
+	if !listError(c, err) {
+		return
+	}
+	var next *string
+	if page.NextCursor != "" {
+		next = &page.NextCursor
+	}
+	items := page.Items
+	if items == nil {
+		items = []query.CustomerItem{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": next})
+}
+
+// listBasics checks the parameters every list takes: q, an id filter, sort and limit (1–100,
+// default 50). It normalizes the id in place.
+func listBasics(c *gin.Context, q string, id *string, idField, sort string) (int, []domain.FieldError) {
+	var errs []domain.FieldError
+	if !utf8.ValidString(q) || utf8.RuneCountInString(q) > 200 {
 		errs = append(errs, domain.FieldError{Field: "q", Detail: "must be text of at most 200 characters"})
 	}
-	if p.ParentID != "" {
-		if u, err := uuid.Parse(p.ParentID); err != nil || len(p.ParentID) != 36 {
-			errs = append(errs, domain.FieldError{Field: "parent_id", Detail: "must be a UUID"})
+	if *id != "" {
+		if u, err := uuid.Parse(*id); err != nil || len(*id) != 36 {
+			errs = append(errs, domain.FieldError{Field: idField, Detail: "must be a UUID"})
 		} else {
-			p.ParentID = u.String()
+			*id = u.String()
 		}
 	}
-	if !listSorts[p.Sort] {
+	if !listSorts[sort] {
 		errs = append(errs, domain.FieldError{Field: "sort", Detail: "must be one of -created_at, created_at, name, -name"})
 	}
+	limit := 50
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 100 {
 			errs = append(errs, domain.FieldError{Field: "limit", Detail: "must be a whole number from 1 to 100"})
 		}
-		p.Limit = n
+		limit = n
 	}
+	return limit, errs
+}
+
+// manageableParents lists what "Management by" may offer for a customer: the customers within the
+// actor's reach, except the customer itself and the customers below it.
+func (s *server) manageableParents(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		return
+	}
+	if _, _, err := s.Customers.GetCustomer(c.Request.Context(), meta(c), id); err != nil {
+		fail(c, err)
+		return
+	}
+	p := query.ListParams{Q: c.Query("q"), Sort: "name", Cursor: c.Query("cursor"), ExcludeSubtree: id}
+	var none string
+	var errs []domain.FieldError
+	p.Limit, errs = listBasics(c, p.Q, &none, "", p.Sort)
 	if len(errs) > 0 {
 		badRequest(c, "The query parameters are not valid.", errs...)
 		return
 	}
+	p.WithinCustomer = scopeOf(c)
 	page, err := s.List.List(c.Request.Context(), p)
-	if errors.Is(err, query.ErrBadCursor) {
-		badRequest(c, "The cursor is not valid for this query.", domain.FieldError{Field: "cursor", Detail: "must be a next_cursor returned by this query"})
-		return
-	}
-	if errors.Is(err, query.ErrBadParam) {
-		badRequest(c, "The query parameters are not valid: "+strings.TrimPrefix(err.Error(), query.ErrBadParam.Error()+": "))
-		return
-	}
-	if err != nil {
-		fail(c, err)
+	if !listError(c, err) {
 		return
 	}
 	var next *string

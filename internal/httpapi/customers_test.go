@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -169,7 +170,8 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Fatalf("same key, other body: %d %s", other.StatusCode, other.body)
 	}
 	// A request still in flight with the key: 409.
-	key := idempotency.Key("anonymous:", "key-2")
+	me := s.do(t, "GET", "/v1/me", nil).json(t)["id"].(string)
+	key := idempotency.Key("user:"+me, "key-2")
 	fp := idempotency.Fingerprint("POST", "/v1/customers", []byte(`{"name":"Busy"}`))
 	if out, _, _, err := s.idem.Begin(context.Background(), key, fp); err != nil || out != idempotency.Proceed {
 		t.Fatal(out, err)
@@ -191,8 +193,9 @@ func TestIdempotencyKey(t *testing.T) {
 			t.Fatalf("delete: %d %s", r.StatusCode, r.body)
 		}
 	}
-	if got := s.eventCount(t) - n; got != 2 { // customer.deleted + reservation.released
-		t.Fatalf("two deletes with one key appended %d events, want 2", got)
+	// customer.deleted, its name released, its owner's user.deleted and email released, members.closed
+	if got := s.eventCount(t) - n; got != 5 {
+		t.Fatalf("two deletes with one key appended %d events, want the 5 of one delete", got)
 	}
 	// A failed request is remembered too (4xx), so a retry gets the same answer.
 	bad := s.do(t, "POST", "/v1/customers", map[string]any{"name": ""}, "Idempotency-Key", "k-bad")
@@ -365,10 +368,13 @@ func TestOperationalEndpoints(t *testing.T) {
 		t.Errorf("readyz %d %s", r.StatusCode, r.body)
 	}
 	m := s.do(t, "GET", "/metrics", nil)
-	for _, want := range []string{"cm_http_request_duration_seconds_bucket", "cm_events_appended_total 2", "cm_append_conflicts_total", "cm_projection_lag_events"} {
+	for _, want := range []string{"cm_http_request_duration_seconds_bucket", "cm_append_conflicts_total", "cm_projection_lag_events"} {
 		if !strings.Contains(string(m.body), want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+	if !regexp.MustCompile(`(?m)^cm_events_appended_total [1-9]`).Match(m.body) {
+		t.Errorf("events appended not counted")
 	}
 	if r := s.do(t, "GET", "/openapi.yaml", nil); r.StatusCode != 200 || !strings.HasPrefix(string(r.body), "openapi: 3.1") {
 		t.Errorf("openapi %d", r.StatusCode)

@@ -3,7 +3,10 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/toffstech/customer-management/internal/command"
+	"github.com/toffstech/customer-management/internal/credentials"
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
 	"github.com/toffstech/customer-management/internal/httpapi"
@@ -24,12 +28,14 @@ import (
 	"github.com/toffstech/customer-management/internal/idempotency"
 	"github.com/toffstech/customer-management/internal/projection"
 	"github.com/toffstech/customer-management/internal/query"
+	"github.com/toffstech/customer-management/internal/session"
 	"github.com/toffstech/customer-management/internal/testenv"
 )
 
 // stack is the real api (handlers, JetStream, Postgres, projector) behind an httptest server.
 type stack struct {
 	url    string
+	token  string
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	stream jetstream.Stream
@@ -85,9 +91,29 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		t.Fatal(err)
 	}
 	metrics := httpapi.NewMetrics(func() float64 { return float64(waiter.Checkpoint()) })
+	passwords, err := credentials.EnsurePasswords(ctx, js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := credentials.EnsureSessions(ctx, js, 1, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	throttle, err := credentials.EnsureThrottle(ctx, js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	customers := command.NewCustomers(eventstore.New(js, metrics), command.RoleAuthorizer{})
+	users := command.NewUsers(customers, credentials.ForCommands{P: passwords}, command.AuthPasswords{})
+	if _, err := users.EnsureFirstOperator(ctx, command.FirstOperator{Name: "Operator", Email: operatorEmail, Password: operatorPassword}); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{
-		Customers:       command.NewCustomers(eventstore.New(js, metrics), nil),
+		Customers:       customers,
+		Users:           users,
+		Sessions:        session.New(users, passwords, sessions, throttle, 0),
 		List:            query.NewCustomers(pool),
+		UserList:        query.NewUsers(pool),
 		Waiter:          waiter,
 		Idempotency:     idem,
 		Metrics:         metrics,
@@ -103,8 +129,49 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		pool.Close()
 		nc.Close()
 	})
-	return &stack{url: srv.URL, nc: nc, js: js, stream: stream, idem: idem, pool: pool}
+	st := &stack{url: srv.URL, nc: nc, js: js, stream: stream, idem: idem, pool: pool}
+	st.token = st.login(t, operatorEmail, operatorPassword)
+	return st
 }
+
+// The first operator of every test stack.
+const (
+	operatorEmail    = "ops@toffstech.example"
+	operatorPassword = "operator passphrase for tests"
+)
+
+// login logs in through the API and returns the bearer token.
+func (s *stack) login(t *testing.T, email, password string) string {
+	t.Helper()
+	r := s.doAs(t, "", "POST", "/v1/auth/login", map[string]any{"email": email, "password": password})
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("login %s: %d %s", email, r.StatusCode, r.body)
+	}
+	return r.json(t)["token"].(string)
+}
+
+// withOwner adds an owner to a customer create body that has none: a customer is always created
+// with its owner. The owner's email derives from the name and parent, so the same body stays the
+// same request (idempotency) and two creates of one name under one parent collide on both.
+func withOwner(body any) any {
+	m, ok := body.(map[string]any)
+	if !ok {
+		return body
+	}
+	if _, has := m["owner"]; has {
+		return body
+	}
+	out := map[string]any{}
+	for k, v := range m {
+		out[k] = v
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprint(m["name"], "|", m["parent_id"])))
+	out["owner"] = map[string]any{"name": "Owner", "email": "owner-" + hex.EncodeToString(sum[:6]) + "@example.com",
+		"password": ownerPassword, "password_confirm": ownerPassword}
+	return out
+}
+
+const ownerPassword = "owner passphrase for tests"
 
 // eventCount is the number of events in the stream.
 func (s *stack) eventCount(t *testing.T) uint64 {
@@ -135,6 +202,15 @@ func (r response) json(t *testing.T) map[string]any {
 // string or []byte (sent as is) or anything else (sent as JSON).
 func (s *stack) do(t *testing.T, method, path string, body any, header ...string) response {
 	t.Helper()
+	if method == "POST" && path == "/v1/customers" {
+		body = withOwner(body)
+	}
+	return s.doAs(t, s.token, method, path, body, header...)
+}
+
+// doAs sends a request with token as its bearer ("" for none).
+func (s *stack) doAs(t *testing.T, token, method, path string, body any, header ...string) response {
+	t.Helper()
 	var rd io.Reader
 	ctype := "application/json"
 	switch b := body.(type) {
@@ -156,6 +232,9 @@ func (s *stack) do(t *testing.T, method, path string, body any, header ...string
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", ctype)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])

@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/toffstech/customer-management/internal/domain"
-	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/idempotency"
 )
 
@@ -51,9 +50,7 @@ func (s *server) idempotent(c *gin.Context) {
 	if !ok {
 		return
 	}
-	a, _ := c.Get(keyActor)
-	actor, _ := a.(events.Actor)
-	key := idempotency.Key(actor.Type+":"+actor.ID, clientKey)
+	key := idempotency.Key("user:"+principal(c).User.ID, clientKey)
 	fp := idempotency.Fingerprint(c.Request.Method, c.Request.URL.Path, body)
 	outcome, rec, rev, err := s.Idempotency.Begin(c.Request.Context(), key, fp)
 	if err != nil {

@@ -8,12 +8,10 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"github.com/toffstech/customer-management/internal/command"
-	"github.com/toffstech/customer-management/internal/events"
 )
 
 const (
 	keyRequestID = "cm.request_id"
-	keyActor     = "cm.actor"
 	keyCommand   = "cm.command"
 )
 
@@ -32,23 +30,10 @@ func withRequestID(c *gin.Context) {
 
 func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }
 
-// authenticate resolves the actor of the request.
-func (s *server) authenticate(c *gin.Context) {
-	a, err := s.Auth.Authenticate(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Set(keyActor, a)
-	c.Next()
-}
-
 // meta builds the command metadata of the request: actor, request and correlation ids, and the
 // idempotency-derived command id when the request carries an Idempotency-Key.
 func meta(c *gin.Context) command.Meta {
-	a, _ := c.Get(keyActor)
-	actor, _ := a.(events.Actor)
-	m := command.Meta{Actor: actor, RequestID: requestID(c)}
+	m := principal(c).Meta(requestID(c))
 	if v, ok := c.Get(keyCommand); ok {
 		cm := v.(commandSeed)
 		m.CommandID, m.Now, m.Idempotent = cm.id, cm.now, true

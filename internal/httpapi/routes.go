@@ -13,12 +13,31 @@ func (s *server) routes(r *gin.Engine) {
 	r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
 	r.GET("/openapi.yaml", serveOpenAPI)
 
+	r.POST("/v1/auth/login", withTimeout(requestTimeout), s.login)
+
 	v1 := r.Group("/v1", withTimeout(requestTimeout), s.authenticate)
+	v1.POST("/auth/logout", s.logout)
+	v1.GET("/me", s.me)
+	v1.PUT("/me/password", s.changeMyPassword)
+	v1.GET("/roles", s.roles)
+
+	// "/v1/customers:validate" is the customers collection with a custom method (AIP-136 style).
 	v1.POST("/customers", s.idempotent, s.createCustomer)
+	v1.POST("/customers\\:validate", s.validateCustomer)
 	v1.GET("/customers", s.consistent, s.listCustomers)
 	v1.GET("/customers/:id", s.consistent, s.getCustomer)
+	v1.GET("/customers/:id/manageable-parents", s.consistent, s.manageableParents)
 	v1.PATCH("/customers/:id", s.idempotent, s.updateCustomer)
 	v1.DELETE("/customers/:id", s.idempotent, s.deleteCustomer)
+
+	v1.POST("/users", s.idempotent, s.createUser)
+	v1.GET("/users", s.consistent, s.listUsers)
+	v1.GET("/users/:id", s.consistent, s.getUser)
+	v1.PATCH("/users/:id", s.idempotent, s.updateUser)
+	v1.DELETE("/users/:id", s.idempotent, s.deleteUser)
+	// POST /v1/users/{id}:disable and :enable; Gin sees "{id}:disable" as the parameter.
+	v1.POST("/users/:id", s.idempotent, s.userAction)
+	v1.PUT("/users/:id/permissions", s.idempotent, s.setPermissions)
 
 	r.NoRoute(func(c *gin.Context) {
 		writeProblem(c, Problem{Type: ProblemNotFound, Title: "Not found.", Status: http.StatusNotFound, Detail: "No such endpoint."})

@@ -11,9 +11,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/toffstech/customer-management/internal/command"
-	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/idempotency"
 	"github.com/toffstech/customer-management/internal/query"
+	"github.com/toffstech/customer-management/internal/session"
 )
 
 // CustomerLister is the read model the list endpoint queries.
@@ -27,17 +27,9 @@ type Waiter interface {
 	Checkpoint() uint64
 }
 
-// Authenticator tells who sent a request. Until users exist it answers the anonymous actor.
-type Authenticator interface {
-	Authenticate(c *gin.Context) (events.Actor, error)
-}
-
-// Anonymous is the Authenticator used before login exists.
-type Anonymous struct{}
-
-// Authenticate implements Authenticator.
-func (Anonymous) Authenticate(*gin.Context) (events.Actor, error) {
-	return events.Actor{Type: events.ActorAnonymous}, nil
+// UserLister is the read model the user list queries.
+type UserLister interface {
+	List(ctx context.Context, p query.UserListParams) (query.UserPage, error)
 }
 
 // Checker reports whether a backing service is reachable, for /readyz.
@@ -46,12 +38,15 @@ type Checker func(ctx context.Context) error
 // Deps are everything the server needs; every field is required unless marked optional.
 type Deps struct {
 	Customers   *command.Customers
+	Users       *command.Users
+	Sessions    *session.Service
 	List        CustomerLister
+	UserList    UserLister
 	Waiter      Waiter
 	Idempotency *idempotency.Store
 	Metrics     *Metrics
-	// Auth is optional (default Anonymous).
-	Auth Authenticator
+	// SecureCookies marks the session cookies Secure (served over HTTPS only).
+	SecureCookies bool
 	// Ready lists named readiness checks (e.g. "nats", "postgres").
 	Ready map[string]Checker
 	// ConsistencyWait bounds how long a read waits for its consistency token (default 5 s).
@@ -63,9 +58,6 @@ type Deps struct {
 // NewServer returns the HTTP handler of the API.
 func NewServer(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	if d.Auth == nil {
-		d.Auth = Anonymous{}
-	}
 	if d.ConsistencyWait <= 0 {
 		d.ConsistencyWait = 5 * time.Second
 	}

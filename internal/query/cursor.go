@@ -68,6 +68,9 @@ func parseCreatedKey(k string) (time.Time, error) {
 
 // filterHash identifies the filters a customers cursor was made for.
 func filterHash(p ListParams) string {
+	if p.ExcludeSubtree != "" {
+		return hashFilters(p.Q, p.ParentID, p.WithinCustomer, "exclude", p.ExcludeSubtree)
+	}
 	return hashFilters(p.Q, p.ParentID, p.WithinCustomer)
 }
 

@@ -63,6 +63,9 @@ type ListParams struct {
 	// WithinCustomer, when set, keeps only that customer and its descendants: the scope of a
 	// user of that customer. Empty means every customer.
 	WithinCustomer string
+	// ExcludeSubtree, when set, leaves out that customer and its descendants: what "Management
+	// by" must not offer for it (a customer cannot move under itself or below itself).
+	ExcludeSubtree string
 }
 
 // Page is one page of customers.
@@ -141,6 +144,9 @@ func (c *Customers) List(ctx context.Context, p ListParams) (Page, error) {
 	if p.ParentID, err = checkID("parent_id", p.ParentID); err != nil {
 		return Page{}, err
 	}
+	if p.ExcludeSubtree, err = checkID("exclude_subtree", p.ExcludeSubtree); err != nil {
+		return Page{}, err
+	}
 	if p.WithinCustomer, err = checkID("within_customer", p.WithinCustomer); err != nil {
 		return Page{}, err
 	}
@@ -164,6 +170,10 @@ func (c *Customers) List(ctx context.Context, p ListParams) (Page, error) {
 	if p.WithinCustomer != "" {
 		w := arg(p.WithinCustomer)
 		where = append(where, "(id = "+w+"::uuid OR ancestors @> ARRAY["+w+"::uuid])")
+	}
+	if p.ExcludeSubtree != "" {
+		x := arg(p.ExcludeSubtree)
+		where = append(where, "NOT (id = "+x+"::uuid OR ancestors @> ARRAY["+x+"::uuid])")
 	}
 	filter := filterHash(p)
 	if p.Cursor != "" {
