@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/toffstech/customer-management/internal/httpapi"
@@ -21,6 +22,33 @@ const maxIdleConns = 64
 type apiClient struct {
 	base string
 	http *http.Client
+	// token is the bearer token of the logged-in operator.
+	token string
+	// owners numbers the owners of the customers the client creates.
+	owners atomic.Int64
+}
+
+// The bench's first operator.
+const (
+	benchOperator = "bench@toffstech.example"
+	benchPassword = "bench operator passphrase"
+)
+
+// login logs in and keeps the token for every later request.
+func (c *apiClient) login(ctx context.Context, email, password string) error {
+	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	_, b, err := c.do(ctx, http.MethodPost, "/v1/auth/login", "application/json", body, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil || out.Token == "" {
+		return fmt.Errorf("login: no token in %.200s", b)
+	}
+	c.token = out.Token
+	return nil
 }
 
 // newAPIClient returns a client of the api at base ("http://127.0.0.1:port").
@@ -51,6 +79,9 @@ func (c *apiClient) do(ctx context.Context, method, path, contentType string, bo
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, nil, err
@@ -77,9 +108,11 @@ func (c *apiClient) waitHealthy(ctx context.Context, timeout time.Duration) erro
 	})
 }
 
-// createCustomer creates a root customer and returns its id.
+// createCustomer creates a root customer, with its owner, and returns its id.
 func (c *apiClient) createCustomer(ctx context.Context, name, address string) (string, error) {
-	body, _ := json.Marshal(map[string]string{"name": name, "address": address})
+	owner := map[string]string{"name": "Owner", "email": fmt.Sprintf("owner-%d@bench.example", c.owners.Add(1)),
+		"password": benchPassword, "password_confirm": benchPassword}
+	body, _ := json.Marshal(map[string]any{"name": name, "address": address, "owner": owner})
 	_, b, err := c.do(ctx, http.MethodPost, "/v1/customers", "application/json", body, http.StatusCreated)
 	if err != nil {
 		return "", err

@@ -15,12 +15,14 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/toffstech/customer-management/internal/command"
+	"github.com/toffstech/customer-management/internal/credentials"
 	"github.com/toffstech/customer-management/internal/eventstore"
 	"github.com/toffstech/customer-management/internal/httpapi"
 	"github.com/toffstech/customer-management/internal/idempotency"
 	"github.com/toffstech/customer-management/internal/natsembed"
 	"github.com/toffstech/customer-management/internal/projection"
 	"github.com/toffstech/customer-management/internal/query"
+	"github.com/toffstech/customer-management/internal/session"
 )
 
 // stack is one complete deployment, in this process: an embedded NATS server in a temporary
@@ -128,19 +130,39 @@ func startStack(ctx context.Context, adminURL string, syncAlways bool, log *slog
 		return float64(info.State.LastSeq) - float64(s.waiter.Checkpoint())
 	})
 	s.store = eventstore.New(s.js, metrics)
+	passwords, err := credentials.EnsurePasswords(ctx, s.js, 1)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := credentials.EnsureSessions(ctx, s.js, 1, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	throttle, err := credentials.EnsureThrottle(ctx, s.js, 1)
+	if err != nil {
+		return nil, err
+	}
+	customers := command.NewCustomers(s.store, command.RoleAuthorizer{})
+	users := command.NewUsers(customers, credentials.ForCommands{P: passwords}, command.AuthPasswords{})
+	if _, err := users.EnsureFirstOperator(ctx, command.FirstOperator{Name: "Bench operator", Email: benchOperator, Password: benchPassword}); err != nil {
+		return nil, err
+	}
 	handler := httpapi.NewServer(httpapi.Deps{
-		Customers:   command.NewCustomers(s.store, nil),
+		Customers:   customers,
+		Users:       users,
+		Sessions:    session.New(users, passwords, sessions, throttle, 0),
 		List:        query.NewCustomers(apiPool),
+		UserList:    query.NewUsers(apiPool),
 		Waiter:      s.waiter,
 		Idempotency: idem,
 		Metrics:     metrics,
 		Logger:      log,
-		Ready: map[string]httpapi.Checker{
-			"nats":     func(ctx context.Context) error { _, err := s.js.AccountInfo(ctx); return err },
-			"postgres": func(ctx context.Context) error { return apiPool.Ping(ctx) },
-		},
+		Ready:       map[string]httpapi.Checker{"nats": httpapi.NATSReady(apiNC, s.js), "postgres": httpapi.PostgresReady(apiPool)},
 	})
 	if err := s.serve(ctx, handler); err != nil {
+		return nil, err
+	}
+	if err := s.api.login(ctx, benchOperator, benchPassword); err != nil {
 		return nil, err
 	}
 	return s, nil
