@@ -15,10 +15,10 @@ import (
 // child can be attached in between) and detaches it from its parent's hierarchy.
 func (h *Customers) DeleteCustomer(ctx context.Context, m Meta, id string) (Result, error) {
 	m.Now = now(m)
+	if m.Actor.Type == events.ActorUser && !auth.MayDeleteOrMove(auth.Role(m.Actor.Role), m.Actor.CustomerID, id) {
+		return Result{}, &domain.Error{Code: domain.Forbidden, Message: "You cannot delete your own customer."}
+	}
 	return h.onExisting(ctx, m, id, CustomerDelete, func(c domain.Customer) (Result, error) {
-		if m.Actor.Type == events.ActorUser && !auth.MayDeleteOrMove(auth.Role(m.Actor.Role), m.Actor.CustomerID, c.ID) {
-			return Result{}, &domain.Error{Code: domain.Forbidden, Message: "You cannot delete your own customer."}
-		}
 		return h.tryDelete(ctx, m, c)
 	})
 }
