@@ -266,3 +266,11 @@ func (s *stack) create(t *testing.T, body map[string]any) response {
 
 // ensure events is used even if a test file stops referring to it.
 var _ = events.StreamName
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// mapString renders a decoded JSON object deterministically.
+func mapString(m map[string]any) string {
+	b, _ := json.Marshal(m) // encoding/json sorts map keys
+	return string(b)
+}
