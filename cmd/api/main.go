@@ -131,14 +131,20 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	customers := command.NewCustomers(store, command.RoleAuthorizer{})
-	users := command.NewUsers(customers, credentials.ForCommands{P: passwords}, command.AuthPasswords{})
+	creds := &credentials.ForCommands{P: passwords}
+	users := command.NewUsers(customers, creds, command.AuthPasswords{})
+	sessionSvc := session.New(users, passwords, sessions, throttle, 0)
+	creds.Changed = sessionSvc.UserChanged
+	if err := sessionSvc.StartCache(ctx); err != nil {
+		return err
+	}
 	if err := firstOperator(ctx, env, users, stdout, log); err != nil {
 		return err
 	}
 	handler := httpapi.NewServer(httpapi.Deps{
 		Customers:       customers,
 		Users:           users,
-		Sessions:        session.New(users, passwords, sessions, throttle, 0),
+		Sessions:        sessionSvc,
 		List:            query.NewCustomers(pool),
 		UserList:        query.NewUsers(pool),
 		SecureCookies:   env.String("COOKIE_SECURE", "false") == "true",

@@ -143,14 +143,20 @@ func startStack(ctx context.Context, adminURL string, syncAlways bool, log *slog
 		return nil, err
 	}
 	customers := command.NewCustomers(s.store, command.RoleAuthorizer{})
-	users := command.NewUsers(customers, credentials.ForCommands{P: passwords}, command.AuthPasswords{})
+	creds := &credentials.ForCommands{P: passwords}
+	users := command.NewUsers(customers, creds, command.AuthPasswords{})
+	sessionSvc := session.New(users, passwords, sessions, throttle, 0)
+	creds.Changed = sessionSvc.UserChanged
+	if err := sessionSvc.StartCache(ctx); err != nil {
+		return nil, err
+	}
 	if _, err := users.EnsureFirstOperator(ctx, command.FirstOperator{Name: "Bench operator", Email: benchOperator, Password: benchPassword}); err != nil {
 		return nil, err
 	}
 	handler := httpapi.NewServer(httpapi.Deps{
 		Customers:   customers,
 		Users:       users,
-		Sessions:    session.New(users, passwords, sessions, throttle, 0),
+		Sessions:    sessionSvc,
 		List:        query.NewCustomers(apiPool),
 		UserList:    query.NewUsers(apiPool),
 		Waiter:      s.waiter,

@@ -120,22 +120,33 @@ func isWrongRevision(err error) bool {
 }
 
 // ForCommands adapts Passwords to the command layer's credential port, whose methods return only
-// an error.
-type ForCommands struct{ P *Passwords }
+// an error. Changed, when set, is told about every change at once, so this process's session
+// cache forgets the user before the command answers (other processes learn it by WatchUsers).
+type ForCommands struct {
+	P       *Passwords
+	Changed func(userID string)
+}
+
+func (f ForCommands) changed(userID string, err error) error {
+	if f.Changed != nil {
+		f.Changed(userID) // also after a failure: the change may have been stored
+	}
+	return err
+}
 
 // SetPassword stores a new hash and revokes the user's sessions.
 func (f ForCommands) SetPassword(ctx context.Context, userID, phc string) error {
 	_, err := f.P.SetPassword(ctx, userID, phc)
-	return err
+	return f.changed(userID, err)
 }
 
 // RevokeSessions ends every session of the user.
 func (f ForCommands) RevokeSessions(ctx context.Context, userID string) error {
 	_, err := f.P.RevokeSessions(ctx, userID)
-	return err
+	return f.changed(userID, err)
 }
 
 // DeleteCredential forgets the user's credential.
 func (f ForCommands) DeleteCredential(ctx context.Context, userID string) error {
-	return f.P.Delete(ctx, userID)
+	return f.changed(userID, f.P.Delete(ctx, userID))
 }

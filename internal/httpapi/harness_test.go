@@ -104,14 +104,20 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		t.Fatal(err)
 	}
 	customers := command.NewCustomers(eventstore.New(js, metrics), command.RoleAuthorizer{})
-	users := command.NewUsers(customers, credentials.ForCommands{P: passwords}, command.AuthPasswords{})
+	creds := &credentials.ForCommands{P: passwords}
+	users := command.NewUsers(customers, creds, command.AuthPasswords{})
+	sessionSvc := session.New(users, passwords, sessions, throttle, 0)
+	creds.Changed = sessionSvc.UserChanged
+	if err := sessionSvc.StartCache(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := users.EnsureFirstOperator(ctx, command.FirstOperator{Name: "Operator", Email: operatorEmail, Password: operatorPassword}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{
 		Customers:       customers,
 		Users:           users,
-		Sessions:        session.New(users, passwords, sessions, throttle, 0),
+		Sessions:        sessionSvc,
 		List:            query.NewCustomers(pool),
 		UserList:        query.NewUsers(pool),
 		Waiter:          waiter,

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/toffstech/customer-management/internal/auth"
@@ -56,6 +57,9 @@ type Service struct {
 	throttle  *credentials.Throttle
 	// verifying bounds concurrent password checks: each costs about 20 MB and 30 ms.
 	verifying chan struct{}
+
+	mu    sync.Mutex
+	cache *principalCache // nil until StartCache
 }
 
 // New returns the service. maxVerify bounds concurrent password checks (0: 4).
@@ -145,12 +149,22 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		return Principal{}, ErrUnauthenticated
 	}
 	hash := auth.HashToken(token)
+	c := s.cacheOrNil()
+	if c != nil {
+		if p, ok := c.get(hash); ok {
+			return p, nil
+		}
+	}
 	sess, err := s.sessions.Get(ctx, hash)
 	if errors.Is(err, credentials.ErrNotFound) || errors.Is(err, credentials.ErrExpired) {
 		return Principal{}, ErrUnauthenticated
 	}
 	if err != nil {
 		return Principal{}, err
+	}
+	var gen uint64
+	if c != nil {
+		gen = c.generation(sess.UserID) // before reading what a change would alter
 	}
 	cred, err := s.passwords.Get(ctx, sess.UserID)
 	if errors.Is(err, credentials.ErrNotFound) || (err == nil && cred.Epoch != sess.Epoch) {
@@ -168,11 +182,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if err != nil {
 		return Principal{}, err
 	}
-	return principal(u, hash, sess), nil
+	p := principal(u, hash, sess)
+	if c != nil {
+		c.put(p, gen)
+	}
+	return p, nil
 }
 
 // Logout ends the session of the principal.
 func (s *Service) Logout(ctx context.Context, p Principal) error {
+	if c := s.cacheOrNil(); c != nil {
+		c.drop(p.TokenHash)
+	}
 	return s.sessions.Delete(ctx, p.TokenHash)
 }
 

@@ -17,6 +17,7 @@ import (
 )
 
 type fixture struct {
+	js    jetstream.JetStream
 	svc   *session.Service
 	users *command.Users
 	cust  *command.Customers
@@ -48,7 +49,7 @@ func setup(t *testing.T) fixture {
 	}
 	cust := command.NewCustomers(eventstore.New(js, nil), command.RoleAuthorizer{})
 	users := command.NewUsers(cust, credentials.ForCommands{P: pw}, command.AuthPasswords{})
-	return fixture{svc: session.New(users, pw, ss, th, 0), users: users, cust: cust}
+	return fixture{js: js, svc: session.New(users, pw, ss, th, 0), users: users, cust: cust}
 }
 
 const goodPassword = "Plenty-long passphrase 42"
@@ -177,4 +178,53 @@ func TestThrottledLogin(t *testing.T) {
 		_, _, err := f.svc.Login(ctx, "ada@example.com", goodPassword)
 		return err == nil
 	}, "the throttle never lifted")
+}
+
+// TestCachedSessionsStillRevoke: with the cache on, a revocation by this process ends the session
+// before the command returns, and one by another process within moments (through the watch).
+func TestCachedSessionsStillRevoke(t *testing.T) {
+	f := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := f.svc.StartCache(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o := f.owner(t, "Acme", "ada@example.com")
+	tok, _, err := f.svc.Login(ctx, "ada@example.com", goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // the second and third come from the cache
+		if _, err := f.svc.Authenticate(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another process revokes: only the watch can tell this one.
+	other, err := credentials.EnsurePasswords(ctx, f.js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.RevokeSessions(ctx, o.Owner.ID); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, 2*time.Second, func() bool {
+		_, err := f.svc.Authenticate(ctx, tok)
+		return errors.Is(err, session.ErrUnauthenticated)
+	}, "a session revoked by another process still authenticates")
+
+	// This process revokes through the adapter: no delay at all.
+	tok, _, err = f.svc.Login(ctx, "ada@example.com", goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	adapter := credentials.ForCommands{P: other, Changed: f.svc.UserChanged}
+	if err := adapter.RevokeSessions(ctx, o.Owner.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, tok); !errors.Is(err, session.ErrUnauthenticated) {
+		t.Fatalf("right after this process revoked: %v", err)
+	}
 }
