@@ -95,6 +95,11 @@ func runRound(ctx context.Context, opts options, syncAlways, withList bool, rep 
 		return err
 	}
 	rep.rounds = append(rep.rounds, r)
+	if syncAlways {
+		if rep.identity, err = benchIdentity(ctx, s, opts, r.ids, progress); err != nil {
+			return err
+		}
+	}
 	if !withList {
 		return nil
 	}

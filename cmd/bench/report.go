@@ -15,13 +15,14 @@ const (
 
 // report collects the results of a run and prints them.
 type report struct {
-	opts    options
-	started time.Time
-	took    time.Duration
-	machine machine
-	rounds  []round
-	load    loadResult
-	list    []listResult
+	opts     options
+	started  time.Time
+	took     time.Duration
+	machine  machine
+	rounds   []round
+	load     loadResult
+	list     []listResult
+	identity identityResult
 }
 
 // write prints the whole report.
@@ -46,6 +47,7 @@ func (r *report) write(w io.Writer) error {
 
 	r.writeWrites(w)
 	r.writeLag(w)
+	r.writeIdentity(w)
 	r.writeList(w)
 	r.writeTargets(w)
 	return nil
