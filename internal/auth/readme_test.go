@@ -15,7 +15,8 @@ func TestREADMEMatrixMatchesTheCode(t *testing.T) {
 	}
 	rows := map[string][]string{}
 	for _, line := range strings.Split(string(b), "\n") {
-		cells := strings.Split(strings.Trim(line, "| "), "|")
+		line = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(line), "|"), "|")
+		cells := strings.Split(line, "|")
 		if len(cells) != 1+len(AllRoles()) {
 			continue
 		}
