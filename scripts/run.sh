@@ -18,7 +18,6 @@ export NATS_URL="${NATS_URL:-}"
 BIN_DIR="${BIN_DIR:-./bin}"
 HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-60}"
 STOP_TIMEOUT="${STOP_TIMEOUT:-30}"
-ADMIN_CREDENTIALS_FILE="${ADMIN_CREDENTIALS_FILE:-./var/admin-credentials.txt}"
 
 log() { echo "run: $*" >&2; }
 
@@ -193,9 +192,6 @@ NATS_URL="$worker_nats_url" start "$BIN_DIR/exporter"
 exporter_pid=$!
 
 echo "Customer Management is running at http://$HTTP_ADDR"
-if [[ -s "$ADMIN_CREDENTIALS_FILE" ]]; then
-	cat "$ADMIN_CREDENTIALS_FILE"
-fi
 echo "Press Ctrl-C to stop."
 
 # --- supervise ----------------------------------------------------------------
