@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/toffstech/customer-management/internal/auth"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
@@ -202,6 +203,9 @@ func (h *Users) EnableUser(ctx context.Context, m Meta, id string) (UserResult, 
 // never a permission the actor lacks).
 func (h *Users) SetPermissions(ctx context.Context, m Meta, id string, granted, revoked []string) (UserResult, error) {
 	m.Now = now(m)
+	if m.Actor.Type == events.ActorUser && auth.Role(m.Actor.Role) != auth.RoleToffstechSupport {
+		return UserResult{}, &domain.Error{Code: domain.Forbidden, Message: "Only Toffstech Support grants or revokes single permissions."}
+	}
 	return h.onUser(ctx, m, id, UserEdit, func(u domain.User) (UserResult, error) {
 		if err := mayGrant(m, u, granted, revoked); err != nil {
 			return UserResult{}, err

@@ -155,6 +155,98 @@ var matrix = []matrixRow{
 			"owner B":          {missing, missing, stale, missing},
 		},
 	},
+	{
+		name: "POST customers:validate under the target", method: "POST",
+		path: func(*matrixFixture, string) string { return "/v1/customers:validate" },
+		body: func(f *matrixFixture, t string) any {
+			return map[string]any{"name": f.unique("child"), "parent_id": f.customers[t]}
+		},
+		expect: map[string][4]int{
+			"support":          {noContent, noContent, noContent, noContent},
+			"owner A":          {noContent, noContent, invalid, invalid},
+			"owner A1":         {invalid, noContent, invalid, invalid},
+			"technical view A": {forbid, forbid, invalid, invalid},
+			"business user A":  {forbid, forbid, invalid, invalid},
+			"owner B":          {invalid, invalid, noContent, invalid},
+		},
+	},
+	{
+		name: "GET customers managed by the target", method: "GET",
+		path:   func(f *matrixFixture, t string) string { return "/v1/customers?parent_id=" + f.customers[t] },
+		expect: everyoneLoggedIn(ok),
+	},
+	{
+		name: "GET users of the target", method: "GET",
+		path:   func(f *matrixFixture, t string) string { return "/v1/users?customer_id=" + f.customers[t] },
+		expect: everyoneLoggedIn(ok),
+	},
+	{
+		name: "PATCH the target's owner (stale If-Match)", method: "PATCH", header: []string{"If-Match", `"999"`},
+		path:   func(f *matrixFixture, t string) string { return "/v1/users/" + f.owners[t] },
+		body:   func(*matrixFixture, string) any { return map[string]any{"remark": "changed"} },
+		expect: userWrite,
+	},
+	{
+		name: "enable the target's owner (stale If-Match)", method: "POST", header: []string{"If-Match", `"999"`},
+		path:   func(f *matrixFixture, t string) string { return "/v1/users/" + f.owners[t] + ":enable" },
+		expect: userWrite,
+	},
+	{
+		name: "DELETE the target's owner (stale If-Match)", method: "DELETE", header: []string{"If-Match", `"999"`},
+		path:   func(f *matrixFixture, t string) string { return "/v1/users/" + f.owners[t] },
+		expect: userWrite,
+	},
+	{
+		name: "PUT the target owner's permissions (stale If-Match)", method: "PUT", header: []string{"If-Match", `"999"`},
+		path: func(f *matrixFixture, t string) string { return "/v1/users/" + f.owners[t] + "/permissions" },
+		body: func(*matrixFixture, string) any { return map[string]any{"granted": []string{}, "revoked": []string{}} },
+		expect: map[string][4]int{
+			"support":          {stale, stale, stale, stale},
+			"owner A":          {forbid, forbid, forbid, forbid},
+			"owner A1":         {forbid, forbid, forbid, forbid},
+			"technical view A": {forbid, forbid, forbid, forbid},
+			"business user A":  {forbid, forbid, forbid, forbid},
+			"owner B":          {forbid, forbid, forbid, forbid},
+		},
+	},
+	{
+		name: "GET /v1/me", method: "GET",
+		path:   func(*matrixFixture, string) string { return "/v1/me" },
+		expect: everyoneLoggedIn(ok),
+	},
+	{
+		name: "GET /v1/roles", method: "GET",
+		path:   func(*matrixFixture, string) string { return "/v1/roles" },
+		expect: everyoneLoggedIn(ok),
+	},
+	{
+		name: "PUT /v1/me/password with a wrong current password", method: "PUT",
+		path: func(*matrixFixture, string) string { return "/v1/me/password" },
+		body: func(*matrixFixture, string) any {
+			return map[string]any{"current_password": "not it at all", "password": "a new passphrase 99", "password_confirm": "a new passphrase 99"}
+		},
+		expect: everyoneLoggedIn(invalid),
+	},
+}
+
+// userWrite is the expectation of the writes on a target's owner that Owner may do and the
+// technical view and business user may not.
+var userWrite = map[string][4]int{
+	"support":          {stale, stale, stale, stale},
+	"owner A":          {stale, stale, missing, missing},
+	"owner A1":         {missing, stale, missing, missing},
+	"technical view A": {forbid, forbid, missing, missing},
+	"business user A":  {forbid, forbid, missing, missing},
+	"owner B":          {missing, missing, stale, missing},
+}
+
+// everyoneLoggedIn expects code for every logged-in principal on every target.
+func everyoneLoggedIn(code int) map[string][4]int {
+	out := map[string][4]int{}
+	for _, p := range matrixPrincipals[:6] {
+		out[p] = [4]int{code, code, code, code}
+	}
+	return out
 }
 
 // TestAuthorizationMatrix runs every row for every principal and target, then checks that no list
