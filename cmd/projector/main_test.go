@@ -178,7 +178,11 @@ func TestProjectorBinarySurvivesKillsAndMatchesTheLog(t *testing.T) {
 				}
 			default:
 			}
-			if _, err := w.Step(ctx, rng); err != nil {
+			step := w.Step
+			if n%3 == 2 {
+				step = w.UserStep // a third of the commands are about users
+			}
+			if _, err := step(ctx, rng); err != nil {
 				written <- err
 				return
 			}
@@ -219,6 +223,24 @@ func TestProjectorBinarySurvivesKillsAndMatchesTheLog(t *testing.T) {
 	}
 	if d := projectiontest.Diff(want, got); d != "" {
 		t.Fatalf("customers view differs from the fold of the log (%d rows want, %d got):\n%s", len(want), len(got), d)
+	}
+	uids, err := projectiontest.UserIDs(ctx, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantUsers, err := projectiontest.ExpectedUsers(ctx, store, uids, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotUsers, err := projectiontest.ActualUsers(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := projectiontest.DiffUsers(wantUsers, gotUsers); d != "" {
+		t.Fatalf("users view differs from the fold of the log (%d rows want, %d got):\n%s", len(wantUsers), len(gotUsers), d)
+	}
+	if len(wantUsers) == 0 {
+		t.Fatal("the run created no live user to compare")
 	}
 	var parked int
 	if err := pool.QueryRow(ctx, "SELECT count(*) FROM projection_parked").Scan(&parked); err != nil || parked != 0 {
