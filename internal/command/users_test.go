@@ -320,3 +320,71 @@ func TestEnsureFirstOperatorOnce(t *testing.T) {
 		t.Fatalf("a later start: %v %v", again, err)
 	}
 }
+
+// sabotage is a credential store that, while it is set, changes a user behind the command's back
+// each time sessions are revoked — that is, between the moment a delete reads the users and the
+// moment it appends its batch.
+type sabotage struct {
+	credentials.ForCommands
+	during func()
+}
+
+func (s *sabotage) RevokeSessions(ctx context.Context, id string) error {
+	if s.during != nil {
+		s.during()
+	}
+	return s.ForCommands.RevokeSessions(ctx, id)
+}
+
+// TestDeleteWithUsersIsAtomicUnderFailure injects a concurrent change into every attempt of a
+// customer delete: the batch is refused each time, and afterwards the customer, all its users
+// and their emails are exactly as before — nothing half-deleted.
+func TestDeleteWithUsersIsAtomicUnderFailure(t *testing.T) {
+	f := setupUsers(t)
+	ctx := context.Background()
+	sab := &sabotage{ForCommands: credentials.ForCommands{P: f.creds}}
+	u := command.NewUsers(f.h, sab, testPasswords{})
+	res := f.withOwner(t, "Acme", "", "owner@example.com")
+	extra, err := u.CreateUser(ctx, meta, domain.CreateUser{CustomerID: res.Customer.ID, Role: "Business User", Name: "Extra", Email: "extra@example.com"}, pw("correct horse battery"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := command.NewUsers(command.NewCustomers(f.store, nil), credentials.ForCommands{P: f.creds}, testPasswords{})
+	n := 0
+	sab.during = func() {
+		n++
+		if _, err := other.UpdateUser(ctx, meta, extra.User.ID, domain.UpdateUser{Remark: events.Some(fmt.Sprint("touched ", n))}); err != nil {
+			t.Error(err)
+		}
+	}
+	before := rawStream(t, f.js)
+	_, err = f.h.DeleteCustomer(ctx, meta, res.Customer.ID)
+	if err == nil {
+		t.Fatal("the delete succeeded although every attempt was sabotaged")
+	}
+	if n < 2 {
+		t.Fatalf("the sabotage ran %d times", n)
+	}
+	sab.during = nil
+	if _, _, err := f.h.GetCustomer(ctx, meta, res.Customer.ID); err != nil {
+		t.Errorf("customer after the failed delete: %v", err)
+	}
+	for _, id := range []string{res.Owner.ID, extra.User.ID} {
+		if _, err := u.GetUser(ctx, meta, id); err != nil {
+			t.Errorf("user %s after the failed delete: %v", id, err)
+		}
+	}
+	if id, _ := u.UserIDByEmail(ctx, "extra@example.com"); id != extra.User.ID {
+		t.Errorf("the email reservation moved: %q", id)
+	}
+	if bytes.Contains(rawStream(t, f.js)[len(before):], []byte(events.CustomerDeleted)) {
+		t.Error("a customer.deleted reached the log")
+	}
+	// Without sabotage the same delete goes through, users included.
+	if _, err := f.h.DeleteCustomer(ctx, meta, res.Customer.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.GetUser(ctx, meta, extra.User.ID); domain.ErrorCode(err) != domain.NotFound {
+		t.Errorf("user after the delete: %v", err)
+	}
+}
