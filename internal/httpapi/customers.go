@@ -243,15 +243,7 @@ func (s *server) listCustomers(c *gin.Context) {
 	if !listError(c, err) {
 		return
 	}
-	var next *string
-	if page.NextCursor != "" {
-		next = &page.NextCursor
-	}
-	items := page.Items
-	if items == nil {
-		items = []query.CustomerItem{}
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": next})
+	writePage(c, page.Items, page.NextCursor)
 }
 
 // listBasics checks the parameters every list takes: q, an id filter, sort and limit (1–100,
@@ -306,13 +298,18 @@ func (s *server) manageableParents(c *gin.Context) {
 	if !listError(c, err) {
 		return
 	}
-	var next *string
-	if page.NextCursor != "" {
-		next = &page.NextCursor
-	}
-	items := page.Items
+	writePage(c, page.Items, page.NextCursor)
+}
+
+// writePage answers one page of a list: its items (never null) and the cursor of the next page
+// (null on the last).
+func writePage[T any](c *gin.Context, items []T, nextCursor string) {
 	if items == nil {
-		items = []query.CustomerItem{}
+		items = []T{}
+	}
+	var next *string
+	if nextCursor != "" {
+		next = &nextCursor
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": next})
 }

@@ -214,15 +214,7 @@ func (s *server) listUsers(c *gin.Context) {
 	if !listError(c, err) {
 		return
 	}
-	items := page.Items
-	if items == nil {
-		items = []query.UserItem{}
-	}
-	var next *string
-	if page.NextCursor != "" {
-		next = &page.NextCursor
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": next})
+	writePage(c, page.Items, page.NextCursor)
 }
 
 // scopeOf is the customer whose subtree the actor reaches, or "" for everything (support).
