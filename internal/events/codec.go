@@ -62,6 +62,10 @@ var registry = map[string]registration{
 	MembersUserAdded:       {version: 1, decode: decoder[MembersUserAddedV1]()},
 	MembersUserRemoved:     {version: 1, decode: decoder[MembersUserRemovedV1]()},
 	MembersClosed:          {version: 1, decode: decoder[MembersClosedV1]()},
+	DomainAdded:            {version: 1, decode: decoder[DomainAddedV1]()},
+	DomainUpdated:          {version: 1, decode: decoder[DomainUpdatedV1]()},
+	DomainMoved:            {version: 1, decode: decoder[DomainMovedV1]()},
+	DomainRemoved:          {version: 1, decode: decoder[DomainRemovedV1]()},
 }
 
 // SchemaVersion returns the current schema version of an event type, or 0 if it is unknown.

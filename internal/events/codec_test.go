@@ -39,6 +39,11 @@ func TestGoldenFilesDecode(t *testing.T) {
 		"members.user_added.v1.json":       MembersUserAddedV1{UserID: "0193a1b2-0000-7000-8000-0000000000b1"},
 		"members.user_removed.v1.json":     MembersUserRemovedV1{UserID: "0193a1b2-0000-7000-8000-0000000000b1"},
 		"members.closed.v1.json":           MembersClosedV1{},
+		"domain.added.v1.json":             DomainAddedV1{CustomerID: goldenCustomer, Settings: goldenSettings()},
+		"domain.updated.v1.json": DomainUpdatedV1{HTTPPorts: Some([]int{80, 8080}),
+			Cache: Some(CacheSettings{TTLMinutes: 120, Extensions: []string{}, ForceParams: []string{}})},
+		"domain.moved.v1.json":   DomainMovedV1{FromCustomerID: goldenCustomer, ToCustomerID: goldenParent},
+		"domain.removed.v1.json": DomainRemovedV1{Reason: "customer_deleted"},
 	}
 	files, err := filepath.Glob("testdata/*.json")
 	if err != nil {
@@ -154,5 +159,20 @@ func TestReservationSubjectHidesKey(t *testing.T) {
 	}
 	if len(s) != len("cm.unique.customer-name.")+64 {
 		t.Errorf("subject %q is not a sha256 hex", s)
+	}
+}
+
+// goldenSettings are the settings of domain.added.v1.json: the reference's JSON example.
+func goldenSettings() DomainSettings {
+	return DomainSettings{
+		Host: "www.example.com", HTTPPorts: []int{80}, HTTPSPorts: []int{443, 6066}, Scheme: "HTTPS",
+		Origins:       []Origin{{Type: "IPv4", Address: "203.0.113.10", Port: 443, Enabled: true}},
+		LoadBalancing: "Round Robin",
+		Cache:         CacheSettings{Enabled: true, TTLMinutes: 120, Extensions: []string{"css", "js"}, ForceParams: []string{}},
+		Redirection: Redirection{RedirectURL: RedirectURL{Scheme: "HTTPS"},
+			Rules: []RedirectRule{{Name: "old-blog", Type: "Static", StatusCode: 301, URL: "https://example.com/blog", Priority: 1}}},
+		SSL:          SSLSettings{Type: "Auto SSL", ExpiresAt: "2027-01-31"},
+		TLSProtocols: []string{"TLSv1.2", "TLSv1.3"},
+		WAF:          WAFSettings{Enabled: true, Mode: "Block", OWASP: map[string]bool{"A01": true, "A02": true, "A03": true}},
 	}
 }

@@ -43,3 +43,6 @@ func CustomerNameKey(parentID, name string) string {
 func UserEmailKey(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
+
+// DomainHostKey is the normalized uniqueness key of a domain host (already lower-case punycode).
+func DomainHostKey(host string) string { return strings.ToLower(strings.TrimSpace(host)) }
