@@ -22,8 +22,10 @@ type Customers struct {
 	store *eventstore.Store
 	cache *aggregateCache[domain.Customer]
 	auth  Authorizer
-	// users, once set by NewUsers, makes a customer delete delete its users too.
-	users *Users
+	// users and domains, once set by NewUsers and NewDomains, make a customer delete delete its
+	// users and domains too.
+	users   *Users
+	domains *Domains
 }
 
 // NewCustomers returns the customer command handlers. auth nil means AllowAll.

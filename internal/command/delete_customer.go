@@ -54,10 +54,10 @@ func (h *Customers) tryDelete(ctx context.Context, m Meta, c domain.Customer) (R
 			return Result{}, err
 		}
 	}
-	if h.users == nil {
+	if h.users == nil && h.domains == nil {
 		return h.commit(ctx, b, c)
 	}
-	users, err := h.users.removeMembers(ctx, b, c.ID)
+	users, err := h.removeMembers(ctx, b, c.ID)
 	if err != nil {
 		return Result{}, err
 	}
@@ -71,6 +71,72 @@ func (h *Customers) tryDelete(ctx context.Context, m Meta, c domain.Customer) (R
 		}
 	}
 	return out, nil
+}
+
+// removeMembers adds to b the deletion of every user and the removal of every domain of customer
+// customerID, and closes its members list, expecting it unchanged since it was read (so nobody can
+// add a user or a domain in between). The users' sessions end before the batch is appended. It
+// returns the ids of the users.
+func (h *Customers) removeMembers(ctx context.Context, b *batch, customerID string) ([]string, error) {
+	stored, err := h.store.Load(ctx, events.MembersSubject(customerID), 0)
+	if err != nil {
+		return nil, err
+	}
+	var ms domain.Members
+	for _, s := range stored {
+		r, err := recorded(s)
+		if err != nil {
+			return nil, err
+		}
+		ms.Apply(r)
+	}
+	if n := len(ms.Users) + len(ms.Domains); n > maxMembersPerDelete {
+		return nil, &domain.Error{Code: domain.Conflict,
+			Message: "The customer has too many users and domains to delete at once; remove some of them first.",
+			Details: map[string]any{"users": len(ms.Users), "domains": len(ms.Domains), "limit": maxMembersPerDelete}}
+	}
+	if h.users != nil {
+		for _, id := range ms.Users {
+			u, err := h.users.user(ctx, id, true)
+			if err != nil {
+				return nil, err
+			}
+			if !u.Exists() {
+				continue
+			}
+			if err := h.users.removeUser(ctx, b, u, "customer_deleted", false); err != nil {
+				return nil, err
+			}
+			if err := h.users.creds.RevokeSessions(ctx, id); err != nil {
+				return nil, err
+			}
+			h.users.cache.drop(id)
+		}
+	}
+	if h.domains != nil {
+		for _, id := range ms.Domains {
+			d, err := h.domains.domain(ctx, id, true)
+			if err != nil {
+				return nil, err
+			}
+			if !d.Exists() {
+				continue
+			}
+			if err := h.domains.removeDomain(ctx, b, d, "customer_deleted", false); err != nil {
+				return nil, err
+			}
+			h.domains.cache.drop(id)
+		}
+	}
+	mt, err := h.tail(ctx, events.MembersSubject(customerID))
+	if err != nil {
+		return nil, err
+	}
+	// The expectation is the list as read above: a user or domain added since fails the batch.
+	if err := b.members(customerID, mt, events.MembersClosedV1{}, eventstore.Seq(ms.LastSeq), ""); err != nil {
+		return nil, err
+	}
+	return ms.Users, nil
 }
 
 // maxMembersPerDelete bounds the users deleted with their customer: all of them go in one atomic

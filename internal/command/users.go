@@ -91,23 +91,6 @@ func (h *Users) user(ctx context.Context, id string, fresh bool) (domain.User, e
 	return u, nil
 }
 
-// members loads a customer's member list.
-func (h *Users) members(ctx context.Context, customerID string) (domain.Members, error) {
-	stored, err := h.c.store.Load(ctx, events.MembersSubject(customerID), 0)
-	if err != nil {
-		return domain.Members{}, err
-	}
-	var m domain.Members
-	for _, s := range stored {
-		r, err := recorded(s)
-		if err != nil {
-			return domain.Members{}, err
-		}
-		m.Apply(r)
-	}
-	return m, nil
-}
-
 // checkRole refuses a role that is not one of the roles.
 func (h *Users) checkRole(role string) error {
 	if _, err := auth.ParseRole(role); err != nil {

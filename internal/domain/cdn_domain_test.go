@@ -57,7 +57,9 @@ func TestNormalizeDomainSettings(t *testing.T) {
 		{"load balancing", func(s *events.DomainSettings) { s.LoadBalancing = "Random" }, "load_balancing"},
 		{"ttl", func(s *events.DomainSettings) { s.Cache.TTLMinutes = -1 }, "cache.ttl_minutes"},
 		{"extension", func(s *events.DomainSettings) { s.Cache.Extensions = []string{"c s s"} }, "cache.extensions[0]"},
-		{"redirect url", func(s *events.DomainSettings) { s.Redirection.RedirectURL = events.RedirectURL{Enabled: true, Scheme: "HTTPS"} }, "redirection.redirect_url.url"},
+		{"redirect url", func(s *events.DomainSettings) {
+			s.Redirection.RedirectURL = events.RedirectURL{Enabled: true, Scheme: "HTTPS"}
+		}, "redirection.redirect_url.url"},
 		{"rule status", func(s *events.DomainSettings) {
 			s.Redirection.Rules = []events.RedirectRule{{Name: "r", Type: "Static", StatusCode: 307, URL: "https://x.example/", Priority: 1}}
 		}, "redirection.rules[0].status_code"},

@@ -62,6 +62,8 @@ var registry = map[string]registration{
 	MembersUserAdded:       {version: 1, decode: decoder[MembersUserAddedV1]()},
 	MembersUserRemoved:     {version: 1, decode: decoder[MembersUserRemovedV1]()},
 	MembersClosed:          {version: 1, decode: decoder[MembersClosedV1]()},
+	MembersDomainAdded:     {version: 1, decode: decoder[MembersDomainAddedV1]()},
+	MembersDomainRemoved:   {version: 1, decode: decoder[MembersDomainRemovedV1]()},
 	DomainAdded:            {version: 1, decode: decoder[DomainAddedV1]()},
 	DomainUpdated:          {version: 1, decode: decoder[DomainUpdatedV1]()},
 	DomainMoved:            {version: 1, decode: decoder[DomainMovedV1]()},
