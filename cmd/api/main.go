@@ -144,6 +144,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	handler := httpapi.NewServer(httpapi.Deps{
 		Customers:       customers,
 		Users:           users,
+		Domains:         command.NewDomains(customers),
 		Sessions:        sessionSvc,
 		List:            query.NewCustomers(pool),
 		UserList:        query.NewUsers(pool),

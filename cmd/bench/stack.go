@@ -156,6 +156,7 @@ func startStack(ctx context.Context, adminURL string, syncAlways bool, log *slog
 	handler := httpapi.NewServer(httpapi.Deps{
 		Customers:   customers,
 		Users:       users,
+		Domains:     command.NewDomains(customers),
 		Sessions:    sessionSvc,
 		List:        query.NewCustomers(apiPool),
 		UserList:    query.NewUsers(apiPool),

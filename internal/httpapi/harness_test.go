@@ -117,6 +117,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{
 		Customers:       customers,
 		Users:           users,
+		Domains:         command.NewDomains(customers),
 		Sessions:        sessionSvc,
 		List:            query.NewCustomers(pool),
 		UserList:        query.NewUsers(pool),

@@ -30,6 +30,11 @@ func (s *server) routes(r *gin.Engine) {
 	v1.PATCH("/customers/:id", s.idempotent, s.updateCustomer)
 	v1.DELETE("/customers/:id", s.idempotent, s.deleteCustomer)
 
+	v1.POST("/customers/:id/domains", s.idempotent, s.addDomain)
+	v1.GET("/domains/:id", s.consistent, s.getDomain)
+	v1.PATCH("/domains/:id", s.idempotent, s.updateDomain)
+	v1.DELETE("/domains/:id", s.idempotent, s.removeDomain)
+
 	v1.POST("/users", s.idempotent, s.createUser)
 	v1.GET("/users", s.consistent, s.listUsers)
 	v1.GET("/users/:id", s.consistent, s.getUser)

@@ -39,6 +39,7 @@ type Checker func(ctx context.Context) error
 type Deps struct {
 	Customers   *command.Customers
 	Users       *command.Users
+	Domains     *command.Domains
 	Sessions    *session.Service
 	List        CustomerLister
 	UserList    UserLister
