@@ -32,6 +32,7 @@ type matrixRow struct {
 
 type matrixFixture struct {
 	customers map[string]string // target → customer id
+	domains   map[string]string // target → id of one of its domains
 	owners    map[string]string // target → id of its owner user (P: the support user)
 	tokens    map[string]string // principal → bearer token ("" for no session)
 	n         atomic.Int64
@@ -210,6 +211,42 @@ var matrix = []matrixRow{
 		},
 	},
 	{
+		name: "GET the target's domain", method: "GET",
+		path: func(f *matrixFixture, t string) string { return "/v1/domains/" + f.domains[t] },
+		expect: map[string][4]int{
+			"support":          {ok, ok, ok, ok},
+			"owner A":          {ok, ok, missing, missing},
+			"owner A1":         {missing, ok, missing, missing},
+			"technical view A": {ok, ok, missing, missing},
+			"business user A":  {ok, ok, missing, missing},
+			"owner B":          {missing, missing, ok, missing},
+		},
+	},
+	{
+		name: "POST a domain into the target", method: "POST",
+		path: func(f *matrixFixture, t string) string { return "/v1/customers/" + f.customers[t] + "/domains" },
+		body: func(f *matrixFixture, _ string) any { return matrixDomain(f) },
+		expect: map[string][4]int{
+			"support":          {created, created, created, created},
+			"owner A":          {created, created, missing, missing},
+			"owner A1":         {missing, created, missing, missing},
+			"technical view A": {forbid, forbid, missing, missing},
+			"business user A":  {forbid, forbid, missing, missing},
+			"owner B":          {missing, missing, created, missing},
+		},
+	},
+	{
+		name: "PATCH the target's domain (stale If-Match)", method: "PATCH", header: []string{"If-Match", `"999"`},
+		path:   func(f *matrixFixture, t string) string { return "/v1/domains/" + f.domains[t] },
+		body:   func(*matrixFixture, string) any { return map[string]any{"scheme": "HTTP"} },
+		expect: userWrite,
+	},
+	{
+		name: "DELETE the target's domain (stale If-Match)", method: "DELETE", header: []string{"If-Match", `"999"`},
+		path:   func(f *matrixFixture, t string) string { return "/v1/domains/" + f.domains[t] },
+		expect: userWrite,
+	},
+	{
 		name: "GET /v1/me", method: "GET",
 		path:   func(*matrixFixture, string) string { return "/v1/me" },
 		expect: everyoneLoggedIn(ok),
@@ -229,8 +266,8 @@ var matrix = []matrixRow{
 	},
 }
 
-// userWrite is the expectation of the writes on a target's owner that Owner may do and the
-// technical view and business user may not.
+// userWrite is the expectation of the writes on a target's owner (or domain) that Owner may do
+// and the technical view and business user may not.
 var userWrite = map[string][4]int{
 	"support":          {stale, stale, stale, stale},
 	"owner A":          {stale, stale, missing, missing},
@@ -253,7 +290,7 @@ func everyoneLoggedIn(code int) map[string][4]int {
 // or search shows anything out of the principal's reach.
 func TestAuthorizationMatrix(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	f := &matrixFixture{customers: map[string]string{}, owners: map[string]string{}, tokens: map[string]string{}}
+	f := &matrixFixture{customers: map[string]string{}, owners: map[string]string{}, domains: map[string]string{}, tokens: map[string]string{}}
 	pw := "matrix passphrase 123"
 	owner := func(email string) map[string]any {
 		return map[string]any{"name": "Owner", "email": email, "password": pw, "password_confirm": pw}
@@ -273,6 +310,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 	mk("B", "", "owner-b@example.com")
 	me := s.do(t, "GET", "/v1/me", nil).json(t)
 	f.customers["P"], f.owners["P"] = me["customer_id"].(string), me["id"].(string)
+	for _, tgt := range matrixTargets {
+		r := s.do(t, "POST", "/v1/customers/"+f.customers[tgt]+"/domains", matrixDomain(f))
+		if r.StatusCode != created {
+			t.Fatalf("domain of %s: %d %s", tgt, r.StatusCode, r.body)
+		}
+		f.domains[tgt] = r.json(t)["id"].(string)
+	}
 	addUser := func(role, email string) string {
 		r := s.do(t, "POST", "/v1/users", map[string]any{"customer_id": f.customers["A"], "role": role, "name": role,
 			"email": email, "password": pw, "password_confirm": pw})
@@ -394,4 +438,10 @@ func underReach(f *matrixFixture, p, cid string, reach map[string][]string, s *s
 		}
 	}
 	return false
+}
+
+// matrixDomain is the body of a new domain with a unique host.
+func matrixDomain(f *matrixFixture) map[string]any {
+	return map[string]any{"host": f.unique("d") + ".example.com",
+		"origins": []any{map[string]any{"type": "IPv4", "address": "203.0.113.10", "port": 443, "enabled": true}}}
 }
