@@ -68,6 +68,12 @@ var registry = map[string]registration{
 	DomainUpdated:          {version: 1, decode: decoder[DomainUpdatedV1]()},
 	DomainMoved:            {version: 1, decode: decoder[DomainMovedV1]()},
 	DomainRemoved:          {version: 1, decode: decoder[DomainRemovedV1]()},
+	ExportRequested:        {version: 1, decode: decoder[ExportRequestedV1]()},
+	ExportStarted:          {version: 1, decode: decoder[ExportStartedV1]()},
+	ExportSucceeded:        {version: 1, decode: decoder[ExportSucceededV1]()},
+	ExportFailed:           {version: 1, decode: decoder[ExportFailedV1]()},
+	ExportDownloaded:       {version: 1, decode: decoder[ExportDownloadedV1]()},
+	ExportExpired:          {version: 1, decode: decoder[ExportExpiredV1]()},
 }
 
 // SchemaVersion returns the current schema version of an event type, or 0 if it is unknown.

@@ -44,8 +44,16 @@ func TestGoldenFilesDecode(t *testing.T) {
 		"domain.added.v1.json":             DomainAddedV1{CustomerID: goldenCustomer, Settings: goldenSettings()},
 		"domain.updated.v1.json": DomainUpdatedV1{HTTPPorts: Some([]int{80, 8080}),
 			Cache: Some(CacheSettings{TTLMinutes: 120, Extensions: []string{}, ForceParams: []string{}})},
-		"domain.moved.v1.json":   DomainMovedV1{FromCustomerID: goldenCustomer, ToCustomerID: goldenParent},
-		"domain.removed.v1.json": DomainRemovedV1{Reason: "customer_deleted"},
+		"domain.moved.v1.json":     DomainMovedV1{FromCustomerID: goldenCustomer, ToCustomerID: goldenParent},
+		"domain.removed.v1.json":   DomainRemovedV1{Reason: "customer_deleted"},
+		"export.requested.v1.json": ExportRequestedV1{CustomerID: goldenCustomer, Format: "csv", AfterSeq: 42},
+		"export.started.v1.json":   ExportStartedV1{Attempt: 1},
+		"export.succeeded.v1.json": ExportSucceededV1{ObjectKey: "exports/0193a1b2-0000-7000-8000-0000000000e1.csv",
+			Filename: "acme-ltd-domains-20261127.csv", Rows: 3, Bytes: 1234,
+			SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", ExpiresAt: "2026-12-04T10:15:30Z"},
+		"export.failed.v1.json":     ExportFailedV1{Reason: "The export storage could not be reached; try again later.", Attempts: 5},
+		"export.downloaded.v1.json": ExportDownloadedV1{},
+		"export.expired.v1.json":    ExportExpiredV1{},
 	}
 	files, err := filepath.Glob("testdata/*.json")
 	if err != nil {

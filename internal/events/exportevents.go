@@ -1,0 +1,74 @@
+package events
+
+// Export event types: a CSV export of a customer's domains, from request to download. Never
+// rename them.
+const (
+	ExportRequested  = "export.requested"
+	ExportStarted    = "export.started"
+	ExportSucceeded  = "export.succeeded"
+	ExportFailed     = "export.failed"
+	ExportDownloaded = "export.downloaded"
+	ExportExpired    = "export.expired"
+)
+
+// AggregateExport is the aggregate type of exports.
+const AggregateExport = "export"
+
+// ExportSubject is the subject of one export's events.
+func ExportSubject(id string) string { return "cm.export." + id }
+
+// ExportRequestedV1 is the data of export.requested; who asked is the envelope's actor.
+type ExportRequestedV1 struct {
+	CustomerID string `json:"customer_id"`
+	Format     string `json:"format"`
+	// AfterSeq is the stream sequence the export must reflect: the exporter waits until the
+	// projections have applied it.
+	AfterSeq uint64 `json:"after_seq"`
+}
+
+// ExportStartedV1 is the data of export.started: a worker took the job (attempt counts from 1).
+type ExportStartedV1 struct {
+	Attempt int `json:"attempt"`
+}
+
+// ExportSucceededV1 is the data of export.succeeded.
+type ExportSucceededV1 struct {
+	ObjectKey string `json:"object_key"`
+	Filename  string `json:"filename"`
+	Rows      int    `json:"rows"`
+	Bytes     int64  `json:"bytes"`
+	SHA256    string `json:"sha256"`
+	// ExpiresAt is when the file is removed (RFC 3339).
+	ExpiresAt string `json:"expires_at"`
+}
+
+// ExportFailedV1 is the data of export.failed: after bounded retries, with a reason a user can
+// act on.
+type ExportFailedV1 struct {
+	Reason   string `json:"reason"`
+	Attempts int    `json:"attempts"`
+}
+
+// ExportDownloadedV1 is the data of export.downloaded; who downloaded is the envelope's actor.
+type ExportDownloadedV1 struct{}
+
+// ExportExpiredV1 is the data of export.expired: the file was removed.
+type ExportExpiredV1 struct{}
+
+// EventType implements Payload.
+func (ExportRequestedV1) EventType() string { return ExportRequested }
+
+// EventType implements Payload.
+func (ExportStartedV1) EventType() string { return ExportStarted }
+
+// EventType implements Payload.
+func (ExportSucceededV1) EventType() string { return ExportSucceeded }
+
+// EventType implements Payload.
+func (ExportFailedV1) EventType() string { return ExportFailed }
+
+// EventType implements Payload.
+func (ExportDownloadedV1) EventType() string { return ExportDownloaded }
+
+// EventType implements Payload.
+func (ExportExpiredV1) EventType() string { return ExportExpired }
