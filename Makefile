@@ -5,6 +5,9 @@ TEST_FLAGS ?=
 # Tests create and drop their own databases on this server.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export TEST_DATABASE_URL
+# The S3 storage tests run against this versitygw binary (scripts/ensure-versitygw.sh builds it).
+VERSITYGW ?= $(CURDIR)/bin/tools/versitygw
+export VERSITYGW
 
 .PHONY: build run test bench lint clean
 
@@ -19,6 +22,7 @@ run:
 ## test: lint, then every test against real NATS and Postgres
 test:
 	DATABASE_URL='$(TEST_DATABASE_URL)' bash scripts/ensure-postgres.sh
+	bash scripts/ensure-versitygw.sh
 	bash scripts/lint.sh
 	$(GO) test -race -count=1 -timeout 20m ./... $(TEST_FLAGS)
 
