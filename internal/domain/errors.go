@@ -24,6 +24,8 @@ const (
 	PreconditionFailed Code = "precondition-failed"
 	// Forbidden: the actor may not perform the command (HTTP 403).
 	Forbidden Code = "forbidden"
+	// TooMany: a limit on work in progress is reached; retry later (HTTP 429).
+	TooMany Code = "too-many"
 )
 
 // FieldError names one offending field of a command.

@@ -102,3 +102,32 @@ func (x *Export) DecideDownload(now time.Time) ([]events.Payload, error) {
 		return nil, &Error{Code: Conflict, Message: "The export is not ready yet.", Details: map[string]any{"status": x.Status(now)}}
 	}
 }
+
+// ExportSlots lists a customer's pending and running exports.
+type ExportSlots struct {
+	Active  []string
+	LastSeq uint64
+	Version uint64
+}
+
+// Apply folds an export slots event in.
+func (s *ExportSlots) Apply(rec Recorded) {
+	switch p := rec.Payload.(type) {
+	case events.ExportSlotTakenV1:
+		s.Active = append(s.Active, p.ExportID)
+	case events.ExportSlotFreedV1:
+		s.Active = remove(s.Active, p.ExportID)
+	}
+	s.LastSeq = rec.Seq
+	s.Version = rec.Version
+}
+
+// DecideTake takes a slot for export id, or refuses with TooMany when the customer already has
+// MaxRunningExportsPerCustomer exports pending or running.
+func (s *ExportSlots) DecideTake(id string) ([]events.Payload, error) {
+	if len(s.Active) >= MaxRunningExportsPerCustomer {
+		return nil, &Error{Code: TooMany, Message: "This customer already has 3 exports in progress; wait for one to finish.",
+			Details: map[string]any{"running": s.Active}}
+	}
+	return []events.Payload{events.ExportSlotTakenV1{ExportID: id}}, nil
+}

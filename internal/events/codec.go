@@ -74,6 +74,8 @@ var registry = map[string]registration{
 	ExportFailed:           {version: 1, decode: decoder[ExportFailedV1]()},
 	ExportDownloaded:       {version: 1, decode: decoder[ExportDownloadedV1]()},
 	ExportExpired:          {version: 1, decode: decoder[ExportExpiredV1]()},
+	ExportSlotTaken:        {version: 1, decode: decoder[ExportSlotTakenV1]()},
+	ExportSlotFreed:        {version: 1, decode: decoder[ExportSlotFreedV1]()},
 }
 
 // SchemaVersion returns the current schema version of an event type, or 0 if it is unknown.

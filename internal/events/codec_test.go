@@ -54,6 +54,8 @@ func TestGoldenFilesDecode(t *testing.T) {
 		"export.failed.v1.json":     ExportFailedV1{Reason: "The export storage could not be reached; try again later.", Attempts: 5},
 		"export.downloaded.v1.json": ExportDownloadedV1{},
 		"export.expired.v1.json":    ExportExpiredV1{},
+		"exportslots.taken.v1.json": ExportSlotTakenV1{ExportID: "0193a1b2-0000-7000-8000-0000000000e1"},
+		"exportslots.freed.v1.json": ExportSlotFreedV1{ExportID: "0193a1b2-0000-7000-8000-0000000000e1"},
 	}
 	files, err := filepath.Glob("testdata/*.json")
 	if err != nil {

@@ -72,3 +72,32 @@ func (ExportDownloadedV1) EventType() string { return ExportDownloaded }
 
 // EventType implements Payload.
 func (ExportExpiredV1) EventType() string { return ExportExpired }
+
+// Export slot event types: each customer's export slots aggregate counts its pending and running
+// exports, so a fourth concurrent request is refused consistently.
+const (
+	ExportSlotTaken = "exportslots.taken"
+	ExportSlotFreed = "exportslots.freed"
+)
+
+// AggregateExportSlots is the aggregate type of a customer's export slots.
+const AggregateExportSlots = "exportslots"
+
+// ExportSlotsSubject is the subject of a customer's export slots.
+func ExportSlotsSubject(customerID string) string { return "cm.exportslots." + customerID }
+
+// ExportSlotTakenV1 is the data of exportslots.taken.
+type ExportSlotTakenV1 struct {
+	ExportID string `json:"export_id"`
+}
+
+// ExportSlotFreedV1 is the data of exportslots.freed.
+type ExportSlotFreedV1 struct {
+	ExportID string `json:"export_id"`
+}
+
+// EventType implements Payload.
+func (ExportSlotTakenV1) EventType() string { return ExportSlotTaken }
+
+// EventType implements Payload.
+func (ExportSlotFreedV1) EventType() string { return ExportSlotFreed }

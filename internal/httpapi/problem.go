@@ -43,6 +43,7 @@ const (
 	ProblemConsistencyTimeout = "urn:cm:problem:consistency-timeout"
 	ProblemUnavailable        = "urn:cm:problem:service-unavailable"
 	ProblemInternal           = "urn:cm:problem:internal"
+	ProblemTooMany            = "urn:cm:problem:too-many-in-progress"
 )
 
 // statusOf is the one table mapping domain error codes to HTTP statuses and problem types.
@@ -56,6 +57,7 @@ var statusOf = map[domain.Code]struct {
 	domain.Conflict:           {http.StatusConflict, ProblemConflict, "Conflict with the current state."},
 	domain.PreconditionFailed: {http.StatusPreconditionFailed, ProblemPrecondition, "Precondition failed."},
 	domain.Forbidden:          {http.StatusForbidden, ProblemForbidden, "Not allowed."},
+	domain.TooMany:            {http.StatusTooManyRequests, ProblemTooMany, "Too many requests in progress."},
 }
 
 // writeProblem sends p as application/problem+json and stops the handler chain.
