@@ -136,12 +136,14 @@ func TestRedeliveredEventsChangeNothing(t *testing.T) {
 	}
 }
 
-// snapshot renders the customers and users tables and the checkpoint row, updated_at included.
+// snapshot renders the customers, users and domains tables and the checkpoint row, updated_at
+// included.
 func (h *harness) snapshot() string {
 	h.t.Helper()
 	var s string
 	err := h.pool.QueryRow(h.ctx, `SELECT coalesce(string_agg(c::text, E'\n' ORDER BY id), '') || E'\n' ||
 		(SELECT coalesce(string_agg(u::text, E'\n' ORDER BY id), '') FROM users_v1 u) || E'\n' ||
+		(SELECT coalesce(string_agg(d::text, E'\n' ORDER BY id), '') FROM domains_v1 d) || E'\n' ||
 		(SELECT p::text FROM projection_checkpoints p WHERE name = 'customers') FROM customers_v1 c`).Scan(&s)
 	if err != nil {
 		h.t.Fatal(err)

@@ -7,16 +7,16 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/toffstech/customer-management/internal/events"
 )
 
-// CustomersProjection names the customers read model, which holds the customers (customers_v1)
-// and their users (users_v1, see users.go): its checkpoint row, its parked events, its Watermill
-// handler and the prefix of its JetStream consumers. Users belong to it because a user row copies
-// its customer's name and ancestors: a customer's rename or move changes them in the same
-// transaction, and the one checkpoint says how far both tables are.
+// CustomersProjection names the customers read model, which holds the customers (customers_v1),
+// their users (users_v1, see users.go) and their domains (domains_v1, see domains.go): its
+// checkpoint row, its parked events, its Watermill handler and the prefix of its JetStream
+// consumers. Users and domains belong to it because their rows copy their customer's name and
+// ancestors: a customer's rename or move changes them in the same transaction, and the one
+// checkpoint says how far all three tables are.
 //
 // NEVER RENAME IT CASUALLY. The position of the projection is the checkpoint stored under this
 // name. A projector running under another name finds no checkpoint, starts again at stream
@@ -30,19 +30,24 @@ var customerSubjectPrefix = events.CustomerSubject("")
 
 // customers is the reducer of the customers read model: one row per live customer, with its
 // parent's name and its ancestors, so listing, search and scope checks need no recursion; and one
-// row per live user, with its customer's name and ancestors (see users.go).
+// row per live user and per live domain, with its customer's name and ancestors (see users.go and
+// domains.go).
 type customers struct{}
 
-// reads implements reducer: customer and user subjects. Reservations, hierarchies and the tree
-// lock are bookkeeping of the write side.
+// reads implements reducer: customer, user and domain subjects. Reservations, hierarchies, member
+// lists and the tree lock are bookkeeping of the write side.
 func (customers) reads(subject string) bool {
-	return strings.HasPrefix(subject, customerSubjectPrefix) || strings.HasPrefix(subject, userSubjectPrefix)
+	return strings.HasPrefix(subject, customerSubjectPrefix) || strings.HasPrefix(subject, userSubjectPrefix) ||
+		strings.HasPrefix(subject, domainSubjectPrefix)
 }
 
 // queue implements reducer.
 func (customers) queue(b *pgx.Batch, ev event) error {
 	if rest, ok := strings.CutPrefix(ev.Subject, userSubjectPrefix); ok {
 		return queueUser(b, ev, rest)
+	}
+	if rest, ok := strings.CutPrefix(ev.Subject, domainSubjectPrefix); ok {
+		return queueDomain(b, ev, rest)
 	}
 	id, err := parseID(strings.TrimPrefix(ev.Subject, customerSubjectPrefix))
 	if err != nil {
@@ -71,25 +76,22 @@ func (customers) queue(b *pgx.Batch, ev event) error {
 			}
 		}
 		sql, args := updateCustomer(id, p, parent, env.Time, version, seq)
-		b.Queue(sql, args...).Exec(func(ct pgconn.CommandTag) error {
-			if ct.RowsAffected() != 1 {
-				return &eventError{fmt.Sprintf("customer.updated for customer %s, which the read model does not hold", id)}
-			}
-			return nil
-		})
+		expectOne(b, sql, fmt.Sprintf("customer.updated for customer %s, which the read model does not hold", id), args...)
 		if p.Name.Set {
 			b.Queue(renameChildrenSQL, id, p.Name.Value)
 			b.Queue(renameUsersCustomerSQL, id, p.Name.Value)
+			b.Queue(renameDomainsCustomerSQL, id, p.Name.Value)
 		}
 		if p.ParentID.Set {
 			b.Queue(moveSubtreeSQL, id)
 			b.Queue(moveSubtreeUsersSQL, id)
+			b.Queue(moveSubtreeDomainsSQL, id)
 		}
 
 	case events.CustomerDeletedV1:
 		// Deleting a customer the read model does not hold leaves it as it should be: without it.
-		// Its users are not touched: the command deletes them with user.deleted events in the
-		// same atomic batch.
+		// Its users and domains are not touched: the command deletes them with user.deleted and
+		// domain.removed events in the same atomic batch.
 		b.Queue(deleteCustomerSQL, id)
 
 	default:

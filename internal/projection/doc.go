@@ -6,11 +6,11 @@
 // an event twice or lose one. A poison event is parked in projection_parked, in the same
 // transaction, and reported; it is never silently skipped.
 //
-// The read tables carry a version suffix (customers_v1, users_v1) and are read through views
-// (customers, users), so a rebuild can fill a new version beside the old one and swap the view
-// atomically. The users belong to the customers projection (one checkpoint, CustomersProjection):
-// a user row copies its customer's name and ancestors, which customer renames and moves change in
-// the same transaction.
+// The read tables carry a version suffix (customers_v1, users_v1, domains_v1) and are read through
+// views (customers, users, domains), so a rebuild can fill a new version beside the old one and swap
+// the view atomically. The users and the domains belong to the customers projection (one
+// checkpoint, CustomersProjection): a user or domain row copies its customer's name and ancestors,
+// which customer renames and moves change in the same transaction.
 //
 // The pieces:
 //   - Migrate creates and updates the schema (embedded SQL under migrations/).

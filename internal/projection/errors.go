@@ -17,8 +17,9 @@ type eventError struct {
 func (e *eventError) Error() string { return e.msg }
 
 // isPoison reports whether err means that the event being applied is to blame, so the event is
-// parked rather than retried: an eventError, or a Postgres data exception (class 22, e.g. an
-// invalid uuid) or integrity violation (class 23, e.g. a duplicate key).
+// parked rather than retried: an eventError, a failed check of a statement queued with expectOne
+// (SQLSTATE CM002), or a Postgres data exception (class 22, e.g. an invalid uuid) or integrity
+// violation (class 23, e.g. a duplicate key).
 //
 // Every other error is retried with backoff: a lost connection, a serialization failure or a
 // deadlock clears up, and a schema or permission problem (class 42) is not the event's fault —
@@ -30,6 +31,9 @@ func isPoison(err error) bool {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && len(pgErr.Code) == 5 {
+		if pgErr.Code == sqlStateContradiction {
+			return true
+		}
 		switch pgErr.Code[:2] {
 		case "22", "23":
 			return true
@@ -37,3 +41,7 @@ func isPoison(err error) bool {
 	}
 	return false
 }
+
+// sqlStateContradiction is the SQLSTATE of projection_expect_rows (migration 0007): the event
+// contradicts the read model.
+const sqlStateContradiction = "CM002"

@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -102,5 +103,49 @@ func TestUsersSchemaHasListIndexesAndNoSecrets(t *testing.T) {
 	if _, err := pool.Exec(ctx, `SELECT id, customer_id, customer_name, customer_ancestors, role, name, email, status, remark,
 		created_at, updated_at, version, last_seq FROM users LIMIT 1`); err != nil {
 		t.Errorf("users view: %v", err)
+	}
+}
+
+func TestDomainsSchemaHasListIndexesAndNoUniqueHost(t *testing.T) {
+	ctx := t.Context()
+	pool, err := pgxpool.New(ctx, testenv.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	var indexes, bounded, unique int
+	if err := pool.QueryRow(ctx, `SELECT count(*),
+		count(*) FILTER (WHERE 'gin_pending_list_limit=256' = ANY (c.reloptions)),
+		count(*) FILTER (WHERE x.indisunique)
+		FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x ON x.indexrelid = c.oid
+		WHERE i.tablename = 'domains_v1'`).Scan(&indexes, &bounded, &unique); err != nil {
+		t.Fatal(err)
+	}
+	if indexes != 6 || bounded != 1 || unique != 1 {
+		t.Errorf("domains_v1 has %d indexes (%d with a bounded pending list, %d unique), want 6 (pk, host, customer+host, customer+created_at, ancestors, trigram with a 256 kB list; only the pk unique)",
+			indexes, bounded, unique)
+	}
+	if _, err := pool.Exec(ctx, `SELECT id, customer_id, customer_name, customer_ancestors, host, settings,
+		created_at, updated_at, version, last_seq FROM domains LIMIT 1`); err != nil {
+		t.Errorf("domains view: %v", err)
+	}
+	// A customer's domains by host are read from the index, in byte order, without a sort.
+	if _, err := pool.Exec(ctx, `INSERT INTO domains_v1 SELECT gen_random_uuid(), '00000000-0000-0000-0000-000000000001', 'C', '{}',
+		'h' || i || '.example', '{}', now(), now(), 1, 1 FROM generate_series(1, 2000) i`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ANALYZE domains_v1`); err != nil {
+		t.Fatal(err)
+	}
+	var plan string
+	if err := pool.QueryRow(ctx, `EXPLAIN (FORMAT JSON) SELECT id FROM domains WHERE customer_id = '00000000-0000-0000-0000-000000000001'
+		ORDER BY lower(host) COLLATE "C", id LIMIT 10`).Scan(&plan); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "domains_v1_customer_host_id") {
+		t.Errorf("listing by host does not use the index: %s", plan)
 	}
 }

@@ -112,3 +112,39 @@ func TestPoisonEventsAreParkedAndTheRestApplies(t *testing.T) {
 		t.Fatalf("c = %+v %v", r, ok)
 	}
 }
+
+// TestOneRoundTripBatchParksContradictions commits, in one call of the applier (its one-round-trip
+// fast path first), events that decode but contradict the read model, with no Postgres error among
+// them: the server must refuse them, for a check made by the client after the batch would come
+// after the implicit transaction committed them, and they would be skipped instead of parked.
+func TestOneRoundTripBatchParksContradictions(t *testing.T) {
+	h := newHarness(t)
+	a, _ := must2(t)(h.w.Create(h.ctx, "Acme", "", ""))
+	nobody := uuid.NewString()
+	want := map[uint64]string{
+		h.publishRaw(events.CustomerSubject(nobody), envelope(t, events.CustomerUpdated, map[string]string{"name": "Nobody"})): events.CustomerUpdated,
+		h.publishRaw(events.UserSubject(nobody), envelope(t, events.UserDisabled, map[string]string{})):                        events.UserDisabled,
+		h.publishRaw(events.UserSubject(nobody), envelope(t, events.UserCreated, map[string]string{"customer_id": nobody})):    events.UserCreated,
+		h.publishRaw(events.DomainSubject(nobody), envelope(t, events.DomainUpdated, map[string]string{"scheme": "HTTP"})):     events.DomainUpdated,
+		h.publishRaw(events.DomainSubject(nobody), envelope(t, events.DomainMoved, map[string]string{"to_customer_id": a})):    events.DomainMoved,
+		h.publishRaw(events.DomainSubject(nobody), envelope(t, events.DomainAdded, map[string]string{"customer_id": nobody})):  events.DomainAdded,
+	}
+	check(t)(h.w.Rename(h.ctx, a, "Acme Ltd"))
+
+	ap := h.newApplier()
+	if err := ap.commit(h.ctx, h.raw(1, h.lastSeq())); err != nil {
+		t.Fatal(err)
+	}
+	got := h.parked()
+	if len(got) != len(want) {
+		t.Fatalf("parked %d events, want %d: %+v", len(got), len(want), got)
+	}
+	for _, p := range got {
+		if typ, ok := want[p.Seq]; !ok || p.EventType != typ || !strings.Contains(p.Error, "does not hold") {
+			t.Errorf("parked %+v, want a seq in %v with type %q", p, want, typ)
+		}
+	}
+	if r, ok := h.row(a); !ok || r.Name != "Acme Ltd" || h.checkpoint() != h.lastSeq() {
+		t.Fatalf("a = %+v %v, checkpoint %d: the valid events did not apply", r, ok, h.checkpoint())
+	}
+}

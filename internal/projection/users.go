@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/toffstech/customer-management/internal/events"
 )
@@ -44,13 +43,8 @@ func queueUser(b *pgx.Batch, ev event, idText string) error {
 	}
 	version := versionArg(env)
 	seq := int64(ev.Seq)
-	held := func(what string) func(pgconn.CommandTag) error {
-		return func(ct pgconn.CommandTag) error {
-			if ct.RowsAffected() != 1 {
-				return &eventError{fmt.Sprintf("%s for user %s, which the read model does not hold", what, id)}
-			}
-			return nil
-		}
+	held := func(what string) string {
+		return fmt.Sprintf("%s for user %s, which the read model does not hold", what, id)
 	}
 
 	switch p := payload.(type) {
@@ -59,13 +53,8 @@ func queueUser(b *pgx.Batch, ev event, idText string) error {
 		if err != nil {
 			return &eventError{fmt.Sprintf("user.created: customer_id: %v", err)}
 		}
-		b.Queue(insertUserSQL, id, customer, p.Role, p.Name, p.Email, p.Remark, env.Time, version, seq).
-			Exec(func(ct pgconn.CommandTag) error {
-				if ct.RowsAffected() != 1 {
-					return &eventError{fmt.Sprintf("user.created for user %s of customer %s, which the read model does not hold", id, customer)}
-				}
-				return nil
-			})
+		expectOne(b, insertUserSQL, fmt.Sprintf("user.created for user %s of customer %s, which the read model does not hold", id, customer),
+			id, customer, p.Role, p.Name, p.Email, p.Remark, env.Time, version, seq)
 
 	case events.UserUpdatedV1:
 		var customer any
@@ -78,26 +67,21 @@ func queueUser(b *pgx.Batch, ev event, idText string) error {
 			}
 		}
 		sql, args := updateUser(id, p, customer, env.Time, version, seq)
-		check := held("user.updated")
+		msg := held("user.updated")
 		if customer != nil {
-			check = func(ct pgconn.CommandTag) error {
-				if ct.RowsAffected() != 1 {
-					return &eventError{fmt.Sprintf("user.updated moving user %s to customer %s: the read model does not hold the user, or not the customer", id, customer)}
-				}
-				return nil
-			}
+			msg = fmt.Sprintf("user.updated moving user %s to customer %s: the read model does not hold the user, or not the customer", id, customer)
 		}
-		b.Queue(sql, args...).Exec(check)
+		expectOne(b, sql, msg, args...)
 
 	case events.UserDisabledV1:
-		b.Queue(touchUserSQL, id, userStatusOff, env.Time, version, seq).Exec(held(env.Type))
+		expectOne(b, touchUserSQL, held(env.Type), id, userStatusOff, env.Time, version, seq)
 
 	case events.UserEnabledV1:
-		b.Queue(touchUserSQL, id, userStatusOn, env.Time, version, seq).Exec(held(env.Type))
+		expectOne(b, touchUserSQL, held(env.Type), id, userStatusOn, env.Time, version, seq)
 
 	case events.UserPasswordChangedV1, events.UserPermissionsChangedV1:
 		// The list shows neither; the row only records that the user changed.
-		b.Queue(touchUserSQL, id, nil, env.Time, version, seq).Exec(held(env.Type))
+		expectOne(b, touchUserSQL, held(env.Type), id, nil, env.Time, version, seq)
 
 	case events.UserDeletedV1:
 		// Deleting a user the read model does not hold leaves it as it should be: without it.

@@ -19,13 +19,13 @@ import (
 // fixture is a migrated database whose customers table the test fills directly, in the shape the
 // projection writes.
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	pool *pgxpool.Pool
 	q    *query.Customers
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	pool, err := pgxpool.New(ctx, testenv.Postgres(t))

@@ -1,7 +1,9 @@
 package projectiontest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -288,4 +290,137 @@ func DiffUsers(want, got []UserRow) string {
 			a.Email == b.Email && a.Status == b.Status && a.Remark == b.Remark &&
 			a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.Version == b.Version && a.LastSeq == b.LastSeq
 	})
+}
+
+// DomainRow is one domain of the read model. Settings is the settings JSON in a canonical form
+// (object keys sorted), so that equal settings compare equal as strings.
+type DomainRow struct {
+	ID                string
+	CustomerID        string
+	CustomerName      string
+	CustomerAncestors []string
+	Host              string
+	Settings          string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	Version           uint64
+	LastSeq           uint64
+}
+
+// String formats a row for diffs.
+func (r DomainRow) String() string {
+	return fmt.Sprintf("{%s customer=%s %q anc=%v host=%q settings=%s created=%s updated=%s v%d seq%d}",
+		r.ID, r.CustomerID, r.CustomerName, r.CustomerAncestors, r.Host, r.Settings,
+		r.CreatedAt.Format(time.RFC3339Nano), r.UpdatedAt.Format(time.RFC3339Nano), r.Version, r.LastSeq)
+}
+
+// DomainIDs lists the ids of every domain subject in the stream.
+func DomainIDs(ctx context.Context, js jetstream.JetStream) ([]string, error) {
+	s, err := js.Stream(ctx, events.StreamName)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(events.DomainSubject(">")))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(info.State.Subjects))
+	for subj := range info.State.Subjects {
+		ids = append(ids, strings.TrimPrefix(subj, events.DomainSubject("")))
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// ExpectedDomains folds the events of the given domains, loaded from the stream, with
+// domain.Domain.Apply and derives what the read model must hold: the live domains, each with the
+// name and ancestors of its customer taken from customers (the result of Expected), ordered by id.
+// A live domain whose customer is not among customers is an error: the log contradicts itself.
+func ExpectedDomains(ctx context.Context, store *eventstore.Store, ids []string, customers []Row) ([]DomainRow, error) {
+	byID := make(map[string]Row, len(customers))
+	for _, c := range customers {
+		byID[c.ID] = c
+	}
+	rows := make([]DomainRow, 0, len(ids))
+	for _, id := range ids {
+		stored, err := store.Load(ctx, events.DomainSubject(id), 0)
+		if err != nil {
+			return nil, err
+		}
+		d := &domain.Domain{ID: id}
+		for _, st := range stored {
+			p, err := events.DecodeData(st.Envelope)
+			if err != nil {
+				return nil, fmt.Errorf("domain %s at %d: %w", id, st.Seq, err)
+			}
+			d.Apply(domain.Recorded{Seq: st.Seq, Time: st.Envelope.Time, Version: st.Envelope.AggregateVersion, Payload: p})
+		}
+		if !d.Exists() {
+			continue
+		}
+		c, ok := byID[d.CustomerID]
+		if !ok {
+			return nil, fmt.Errorf("domain %s belongs to customer %s, which is not live", id, d.CustomerID)
+		}
+		raw, err := json.Marshal(d.Settings)
+		if err != nil {
+			return nil, fmt.Errorf("domain %s: %w", id, err)
+		}
+		settings, err := canonicalJSON(raw)
+		if err != nil {
+			return nil, fmt.Errorf("domain %s: %w", id, err)
+		}
+		rows = append(rows, DomainRow{
+			ID: d.ID, CustomerID: d.CustomerID, CustomerName: c.Name, CustomerAncestors: append([]string{}, c.Ancestors...),
+			Host: d.Settings.Host, Settings: settings,
+			CreatedAt: d.CreatedAt.Truncate(time.Microsecond).UTC(), UpdatedAt: d.UpdatedAt.Truncate(time.Microsecond).UTC(),
+			Version: d.Version, LastSeq: d.LastSeq,
+		})
+	}
+	slices.SortFunc(rows, func(a, b DomainRow) int { return strings.Compare(a.ID, b.ID) })
+	return rows, nil
+}
+
+// ActualDomains reads the domains view, ordered by id.
+func ActualDomains(ctx context.Context, db Querier) ([]DomainRow, error) {
+	rows, err := db.Query(ctx, `SELECT id::text, customer_id::text, customer_name, customer_ancestors::text[], host, settings::text,
+		created_at, updated_at, version, last_seq FROM domains ORDER BY id::text`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (DomainRow, error) {
+		var r DomainRow
+		var version, seq int64
+		var settings string
+		if err := row.Scan(&r.ID, &r.CustomerID, &r.CustomerName, &r.CustomerAncestors, &r.Host, &settings,
+			&r.CreatedAt, &r.UpdatedAt, &version, &seq); err != nil {
+			return r, err
+		}
+		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+		r.Version, r.LastSeq = uint64(version), uint64(seq)
+		var err error
+		r.Settings, err = canonicalJSON([]byte(settings))
+		return r, err
+	})
+}
+
+// DiffDomains describes how got differs from want, or returns "" when they are equal.
+func DiffDomains(want, got []DomainRow) string {
+	return diff(want, got, func(r DomainRow) string { return r.ID }, func(a, b DomainRow) bool {
+		return a.ID == b.ID && a.CustomerID == b.CustomerID && a.CustomerName == b.CustomerName &&
+			slices.Equal(a.CustomerAncestors, b.CustomerAncestors) && a.Host == b.Host && a.Settings == b.Settings &&
+			a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.Version == b.Version && a.LastSeq == b.LastSeq
+	})
+}
+
+// canonicalJSON re-encodes a JSON value with its object keys sorted, keeping every key and null.
+func canonicalJSON(b []byte) (string, error) {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return "", fmt.Errorf("settings: %w", err)
+	}
+	out, err := json.Marshal(v)
+	return string(out), err
 }

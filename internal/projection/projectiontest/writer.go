@@ -16,17 +16,19 @@ import (
 // maxDepth is how deep Writer lets the tree grow (as the domain does).
 const maxDepth = 16
 
-// Writer appends customer and user events as the command layer would, and remembers the tree and
-// the users it built so that its random steps stay valid (no cycles, only leaves deleted, a
-// customer's users deleted with it).
+// Writer appends customer, user and domain events as the command layer would, and remembers the
+// tree, the users and the domains it built so that its random steps stay valid (no cycles, only
+// leaves deleted, a customer's users and domains deleted with it, hosts unique).
 type Writer struct {
-	store    *eventstore.Store
-	versions map[string]uint64 // subject → events written
-	nodes    map[string]*node  // live customers
-	ids      []string          // live customers, in creation order
-	users    map[string]*unode // live users
-	userIDs  []string          // live users, in creation order
-	serial   int               // makes generated emails unique
+	store     *eventstore.Store
+	versions  map[string]uint64 // subject → events written
+	nodes     map[string]*node  // live customers
+	ids       []string          // live customers, in creation order
+	users     map[string]*unode // live users
+	userIDs   []string          // live users, in creation order
+	domains   map[string]*dnode // live domains
+	domainIDs []string          // live domains, in creation order
+	serial    int               // makes generated emails and hosts unique
 }
 
 // node is what Writer knows of one live customer.
@@ -34,6 +36,13 @@ type node struct {
 	name, address, parent string
 	children              map[string]bool
 	users                 map[string]bool
+	domains               map[string]bool
+}
+
+// dnode is what Writer knows of one live domain.
+type dnode struct {
+	customer string
+	settings events.DomainSettings
 }
 
 // unode is what Writer knows of one live user.
@@ -44,7 +53,7 @@ type unode struct {
 
 // NewWriter returns a Writer appending to store.
 func NewWriter(store *eventstore.Store) *Writer {
-	return &Writer{store: store, versions: map[string]uint64{}, nodes: map[string]*node{}, users: map[string]*unode{}}
+	return &Writer{store: store, versions: map[string]uint64{}, nodes: map[string]*node{}, users: map[string]*unode{}, domains: map[string]*dnode{}}
 }
 
 // Live returns the ids of the live customers Writer created, in creation order.
@@ -71,7 +80,7 @@ func (w *Writer) Create(ctx context.Context, name, address, parent string) (stri
 
 // addNode records a created customer.
 func (w *Writer) addNode(id, name, address, parent string) {
-	w.nodes[id] = &node{name: name, address: address, parent: parent, children: map[string]bool{}, users: map[string]bool{}}
+	w.nodes[id] = &node{name: name, address: address, parent: parent, children: map[string]bool{}, users: map[string]bool{}, domains: map[string]bool{}}
 	w.ids = append(w.ids, id)
 	if parent != "" {
 		w.nodes[parent].children[id] = true
@@ -142,8 +151,10 @@ func (w *Writer) Move(ctx context.Context, id, parent, rename string) (uint64, e
 	return seq, nil
 }
 
-// Delete appends the deletion of a customer without children, with the deletion of its users
-// (and the release of their emails) in the same atomic batch.
+// Delete appends the deletion of a customer without children as the command layer does, in one
+// atomic batch: customer.deleted, the release of its name, its detachment from its parent, the
+// deletion of its users (with the release of their emails), the removal of its domains (with the
+// release of their hosts), and the closing of its member list.
 func (w *Writer) Delete(ctx context.Context, id string) (uint64, error) {
 	n := w.nodes[id]
 	if len(n.children) > 0 {
@@ -165,6 +176,16 @@ func (w *Writer) Delete(ctx context.Context, id string) (uint64, error) {
 				w.emailReservation(w.users[u].email, u, false))
 		}
 	}
+	var removed []string
+	for _, d := range w.domainIDs { // creation order, as for the users
+		if n.domains[d] {
+			removed = append(removed, d)
+			batch = append(batch,
+				w.msg(events.DomainSubject(d), events.AggregateDomain, d, events.DomainRemovedV1{Reason: "customer_deleted"}),
+				w.hostReservation(w.domains[d].settings.Host, d, false))
+		}
+	}
+	batch = append(batch, w.msg(events.MembersSubject(id), events.AggregateMembers, id, events.MembersClosedV1{}))
 	seq, err := w.store.Append(ctx, batch)
 	if err != nil {
 		return 0, err
@@ -177,6 +198,10 @@ func (w *Writer) Delete(ctx context.Context, id string) (uint64, error) {
 	for _, u := range gone {
 		delete(w.users, u)
 		w.userIDs = remove(w.userIDs, u)
+	}
+	for _, d := range removed {
+		delete(w.domains, d)
+		w.domainIDs = remove(w.domainIDs, d)
 	}
 	return seq, nil
 }
@@ -492,6 +517,16 @@ func (w *Writer) emailReservation(email, owner string, claim bool) eventstore.Me
 		p = events.ReservationClaimedV1{Kind: events.KindUserEmail, OwnerType: events.AggregateUser, OwnerID: owner}
 	}
 	return w.msg(events.ReservationSubject(events.KindUserEmail, key), events.AggregateReservation, events.ReservationID(events.KindUserEmail, key), p)
+}
+
+// hostReservation claims (or, with claim false, releases) a domain host.
+func (w *Writer) hostReservation(host, owner string, claim bool) eventstore.Message {
+	key := events.DomainHostKey(host)
+	var p events.Payload = events.ReservationReleasedV1{Kind: events.KindDomainHost, OwnerType: events.AggregateDomain, OwnerID: owner}
+	if claim {
+		p = events.ReservationClaimedV1{Kind: events.KindDomainHost, OwnerType: events.AggregateDomain, OwnerID: owner}
+	}
+	return w.msg(events.ReservationSubject(events.KindDomainHost, key), events.AggregateReservation, events.ReservationID(events.KindDomainHost, key), p)
 }
 
 // release gives a customer name under parent up.
