@@ -148,6 +148,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Sessions:        sessionSvc,
 		List:            query.NewCustomers(pool),
 		UserList:        query.NewUsers(pool),
+		DomainList:      query.NewDomains(pool),
 		SecureCookies:   env.String("COOKIE_SECURE", "false") == "true",
 		Waiter:          waiter,
 		Idempotency:     idem,

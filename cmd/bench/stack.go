@@ -160,6 +160,7 @@ func startStack(ctx context.Context, adminURL string, syncAlways bool, log *slog
 		Sessions:    sessionSvc,
 		List:        query.NewCustomers(apiPool),
 		UserList:    query.NewUsers(apiPool),
+		DomainList:  query.NewDomains(apiPool),
 		Waiter:      s.waiter,
 		Idempotency: idem,
 		Metrics:     metrics,

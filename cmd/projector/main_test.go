@@ -179,8 +179,11 @@ func TestProjectorBinarySurvivesKillsAndMatchesTheLog(t *testing.T) {
 			default:
 			}
 			step := w.Step
-			if n%3 == 2 {
-				step = w.UserStep // a third of the commands are about users
+			switch n % 4 {
+			case 2:
+				step = w.UserStep // a quarter of the commands are about users
+			case 3:
+				step = w.DomainStep // and a quarter about domains
 			}
 			if _, err := step(ctx, rng); err != nil {
 				written <- err
@@ -241,6 +244,24 @@ func TestProjectorBinarySurvivesKillsAndMatchesTheLog(t *testing.T) {
 	}
 	if len(wantUsers) == 0 {
 		t.Fatal("the run created no live user to compare")
+	}
+	dids, err := projectiontest.DomainIDs(ctx, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDomains, err := projectiontest.ExpectedDomains(ctx, store, dids, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotDomains, err := projectiontest.ActualDomains(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := projectiontest.DiffDomains(wantDomains, gotDomains); d != "" {
+		t.Fatalf("domains view differs from the fold of the log (%d rows want, %d got):\n%s", len(wantDomains), len(gotDomains), d)
+	}
+	if len(wantDomains) == 0 {
+		t.Fatal("the run created no live domain to compare")
 	}
 	var parked int
 	if err := pool.QueryRow(ctx, "SELECT count(*) FROM projection_parked").Scan(&parked); err != nil || parked != 0 {

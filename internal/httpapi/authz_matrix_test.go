@@ -211,6 +211,18 @@ var matrix = []matrixRow{
 		},
 	},
 	{
+		name: "GET the target's domain list", method: "GET",
+		path: func(f *matrixFixture, t string) string { return "/v1/customers/" + f.customers[t] + "/domains" },
+		expect: map[string][4]int{
+			"support":          {ok, ok, ok, ok},
+			"owner A":          {ok, ok, missing, missing},
+			"owner A1":         {missing, ok, missing, missing},
+			"technical view A": {ok, ok, missing, missing},
+			"business user A":  {ok, ok, missing, missing},
+			"owner B":          {missing, missing, ok, missing},
+		},
+	},
+	{
 		name: "GET the target's domain", method: "GET",
 		path: func(f *matrixFixture, t string) string { return "/v1/domains/" + f.domains[t] },
 		expect: map[string][4]int{

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,9 +10,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/toffstech/customer-management/internal/auth"
 	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
+	"github.com/toffstech/customer-management/internal/query"
 )
 
 // domainJSON is the domain resource: the reference's JSON shape plus identity and version.
@@ -194,4 +197,45 @@ func mergePatch(target, patch any) any {
 		t[k] = mergePatch(t[k], v)
 	}
 	return t
+}
+
+// DomainLister is the read model the domain list queries.
+type DomainLister interface {
+	List(ctx context.Context, p query.DomainListParams) (query.DomainPage, error)
+}
+
+// domainSorts are the accepted sort orders of a domain list.
+var domainSorts = map[string]bool{"host": true, "-host": true, "created_at": true, "-created_at": true}
+
+// listDomains serves GET /v1/customers/{id}/domains: the customer's domains, searchable by host.
+func (s *server) listDomains(c *gin.Context) {
+	customerID, ok := pathID(c)
+	if !ok {
+		return
+	}
+	if _, _, err := s.Customers.GetCustomer(c.Request.Context(), meta(c), customerID); err != nil {
+		fail(c, err) // out of reach: 404
+		return
+	}
+	if !principal(c).Permissions.Has(auth.DomainView) {
+		fail(c, &domain.Error{Code: domain.Forbidden, Message: "You do not have the permission \"Domain View\"."})
+		return
+	}
+	p := query.DomainListParams{CustomerID: customerID, Q: c.Query("q"), Sort: c.DefaultQuery("sort", "host"), Cursor: c.Query("cursor")}
+	var none string
+	var errs []domain.FieldError
+	p.Limit, errs = listBasics(c, p.Q, &none, "", "name")
+	if !domainSorts[p.Sort] {
+		errs = append(errs, domain.FieldError{Field: "sort", Detail: "must be one of host, -host, created_at, -created_at"})
+	}
+	if len(errs) > 0 {
+		badRequest(c, "The query parameters are not valid.", errs...)
+		return
+	}
+	p.WithinCustomer = scopeOf(c)
+	page, err := s.DomainList.List(c.Request.Context(), p)
+	if !listError(c, err) {
+		return
+	}
+	writePage(c, page.Items, page.NextCursor)
 }

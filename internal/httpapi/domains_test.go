@@ -45,6 +45,18 @@ func TestDomainsOverHTTP(t *testing.T) {
 		t.Errorf("unknown field: %d", r.StatusCode)
 	}
 
+	// The customer's list, searchable by host, in the customer's scope; a consistency token makes
+	// the new domain visible at once.
+	r2 := s.do(t, "POST", "/v1/customers/"+a+"/domains", map[string]any{"host": "api.example.com", "origins": origin})
+	list := s.do(t, "GET", "/v1/customers/"+a+"/domains?q=API&limit=10", nil, "X-Consistency-Token", r2.Header.Get("X-Consistency-Token"))
+	items := list.json(t)["items"].([]any)
+	if list.StatusCode != 200 || len(items) != 1 || items[0].(map[string]any)["host"] != "api.example.com" || items[0].(map[string]any)["customer_name"] != "Domain Owner A" {
+		t.Fatalf("list: %d %s", list.StatusCode, list.body)
+	}
+	if all := s.do(t, "GET", "/v1/customers/"+a+"/domains", nil).json(t)["items"].([]any); len(all) != 2 {
+		t.Errorf("all domains of A: %d", len(all))
+	}
+
 	// Merge patch: one nested field changes, the rest stays.
 	r = s.do(t, "PATCH", "/v1/domains/"+id, `{"cache":{"ttl_minutes":60},"ssl":{"expires_at":"2027-01-31"}}`, "Content-Type", "application/merge-patch+json", "If-Match", `"1"`)
 	if r.StatusCode != 200 {

@@ -121,6 +121,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		Sessions:        sessionSvc,
 		List:            query.NewCustomers(pool),
 		UserList:        query.NewUsers(pool),
+		DomainList:      query.NewDomains(pool),
 		Waiter:          waiter,
 		Idempotency:     idem,
 		Metrics:         metrics,

@@ -31,6 +31,7 @@ func (s *server) routes(r *gin.Engine) {
 	v1.DELETE("/customers/:id", s.idempotent, s.deleteCustomer)
 
 	v1.POST("/customers/:id/domains", s.idempotent, s.addDomain)
+	v1.GET("/customers/:id/domains", s.consistent, s.listDomains)
 	v1.GET("/domains/:id", s.consistent, s.getDomain)
 	v1.PATCH("/domains/:id", s.idempotent, s.updateDomain)
 	v1.DELETE("/domains/:id", s.idempotent, s.removeDomain)

@@ -43,6 +43,7 @@ type Deps struct {
 	Sessions    *session.Service
 	List        CustomerLister
 	UserList    UserLister
+	DomainList  DomainLister
 	Waiter      Waiter
 	Idempotency *idempotency.Store
 	Metrics     *Metrics
