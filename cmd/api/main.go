@@ -23,6 +23,7 @@ import (
 	"github.com/toffstech/customer-management/internal/credentials"
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/export/storage"
 	"github.com/toffstech/customer-management/internal/httpapi"
 	"github.com/toffstech/customer-management/internal/idempotency"
 	"github.com/toffstech/customer-management/internal/natsembed"
@@ -141,10 +142,20 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err := firstOperator(ctx, env, users, stdout, log); err != nil {
 		return err
 	}
+	storeCfg, err := storage.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	exportStore, err := storage.NewFromConfig(ctx, storeCfg, js)
+	if err != nil {
+		return err
+	}
 	handler := httpapi.NewServer(httpapi.Deps{
 		Customers:       customers,
 		Users:           users,
 		Domains:         command.NewDomains(customers),
+		Exports:         command.NewExports(customers),
+		ExportStore:     exportStore,
 		Sessions:        sessionSvc,
 		List:            query.NewCustomers(pool),
 		UserList:        query.NewUsers(pool),

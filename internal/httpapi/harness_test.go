@@ -23,6 +23,7 @@ import (
 	"github.com/toffstech/customer-management/internal/credentials"
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/export/storage"
 	"github.com/toffstech/customer-management/internal/httpapi"
 	"github.com/toffstech/customer-management/internal/httpapi/openapitest"
 	"github.com/toffstech/customer-management/internal/idempotency"
@@ -34,13 +35,15 @@ import (
 
 // stack is the real api (handlers, JetStream, Postgres, projector) behind an httptest server.
 type stack struct {
-	url    string
-	token  string
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	stream jetstream.Stream
-	idem   *idempotency.Store
-	pool   *pgxpool.Pool
+	url         string
+	token       string
+	exports     *command.Exports
+	exportStore storage.Store
+	nc          *nats.Conn
+	js          jetstream.JetStream
+	stream      jetstream.Stream
+	idem        *idempotency.Store
+	pool        *pgxpool.Pool
 }
 
 type stackOptions struct {
@@ -114,10 +117,17 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	if _, err := users.EnsureFirstOperator(ctx, command.FirstOperator{Name: "Operator", Email: operatorEmail, Password: operatorPassword}); err != nil {
 		t.Fatal(err)
 	}
+	exportStore, err := storage.NewNATSObjectStore(ctx, js, storage.NATSConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exports := command.NewExports(customers)
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{
 		Customers:       customers,
 		Users:           users,
 		Domains:         command.NewDomains(customers),
+		Exports:         exports,
+		ExportStore:     exportStore,
 		Sessions:        sessionSvc,
 		List:            query.NewCustomers(pool),
 		UserList:        query.NewUsers(pool),
@@ -137,7 +147,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		pool.Close()
 		nc.Close()
 	})
-	st := &stack{url: srv.URL, nc: nc, js: js, stream: stream, idem: idem, pool: pool}
+	st := &stack{url: srv.URL, nc: nc, js: js, stream: stream, idem: idem, pool: pool, exports: exports, exportStore: exportStore}
 	st.token = st.login(t, operatorEmail, operatorPassword)
 	return st
 }

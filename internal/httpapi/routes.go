@@ -36,6 +36,10 @@ func (s *server) routes(r *gin.Engine) {
 	v1.PATCH("/domains/:id", s.idempotent, s.updateDomain)
 	v1.DELETE("/domains/:id", s.idempotent, s.removeDomain)
 
+	v1.POST("/customers/:id/exports", s.idempotent, s.requestExport)
+	v1.GET("/exports/:id", s.getExport)
+	v1.GET("/exports/:id/download", s.downloadExport)
+
 	v1.POST("/users", s.idempotent, s.createUser)
 	v1.GET("/users", s.consistent, s.listUsers)
 	v1.GET("/users/:id", s.consistent, s.getUser)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/toffstech/customer-management/internal/command"
+	"github.com/toffstech/customer-management/internal/export/storage"
 	"github.com/toffstech/customer-management/internal/idempotency"
 	"github.com/toffstech/customer-management/internal/query"
 	"github.com/toffstech/customer-management/internal/session"
@@ -37,9 +38,12 @@ type Checker func(ctx context.Context) error
 
 // Deps are everything the server needs; every field is required unless marked optional.
 type Deps struct {
-	Customers   *command.Customers
-	Users       *command.Users
-	Domains     *command.Domains
+	Customers *command.Customers
+	Users     *command.Users
+	Domains   *command.Domains
+	Exports   *command.Exports
+	// ExportStore holds the export files.
+	ExportStore storage.Store
 	Sessions    *session.Service
 	List        CustomerLister
 	UserList    UserLister

@@ -1,0 +1,84 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/toffstech/customer-management/internal/command"
+	"github.com/toffstech/customer-management/internal/events"
+	"github.com/toffstech/customer-management/internal/export/storage"
+)
+
+// TestExportRequestStatusAndDownload drives the export endpoints; the worker's part (start,
+// file, outcome) is done here through the same command handlers and store the exporter uses.
+func TestExportRequestStatusAndDownload(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	ctx := context.Background()
+	cust := s.create(t, map[string]any{"name": "Export Co"}).json(t)["id"].(string)
+	r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil)
+	if r.StatusCode != http.StatusAccepted || r.Header.Get("Retry-After") == "" || !strings.HasPrefix(r.Header.Get("Location"), "/v1/exports/") {
+		t.Fatalf("request: %d %v %s", r.StatusCode, r.Header, r.body)
+	}
+	id := r.json(t)["id"].(string)
+	if st := s.do(t, "GET", "/v1/exports/"+id, nil).json(t)["status"]; st != "pending" {
+		t.Fatalf("status = %v", st)
+	}
+	if r := s.do(t, "GET", "/v1/exports/"+id+"/download", nil); r.StatusCode != http.StatusConflict {
+		t.Fatalf("download before it is ready: %d", r.StatusCode)
+	}
+	// Two more fill the customer's three slots; a fourth is refused.
+	for range 2 {
+		if r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil); r.StatusCode != http.StatusAccepted {
+			t.Fatal(r.StatusCode)
+		}
+	}
+	if r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil); r.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("fourth export: %d %s", r.StatusCode, r.body)
+	}
+
+	// The worker's part.
+	x, err := s.exports.Export(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := command.SystemMeta("test-exporter")
+	if err := s.exports.Start(ctx, sys, x, 1); err != nil {
+		t.Fatal(err)
+	}
+	const csv = "\ufeffHost,HTTP Ports\r\nwww.example.com,80\r\n"
+	info, err := s.exportStore.Put(ctx, "exports/"+id+".csv", strings.NewReader(csv), storage.Meta{Filename: "export-co-domains-20261127.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ = s.exports.Export(ctx, id)
+	if _, err := s.exports.Finish(ctx, sys, x, events.ExportSucceededV1{ObjectKey: info.Key, Filename: "export-co-domains-20261127.csv",
+		Rows: 1, Bytes: info.Size, SHA256: info.SHA256, ExpiresAt: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}); err != nil {
+		t.Fatal(err)
+	}
+	st := s.do(t, "GET", "/v1/exports/"+id, nil).json(t)
+	if st["status"] != "succeeded" || st["rows"] != float64(1) || st["download_url"] != "/v1/exports/"+id+"/download" || st["sha256"] != info.SHA256 {
+		t.Fatalf("succeeded: %v", st)
+	}
+	d := s.do(t, "GET", "/v1/exports/"+id+"/download", nil)
+	if d.StatusCode != 200 || string(d.body) != csv || d.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		d.Header.Get("Content-Disposition") != `attachment; filename="export-co-domains-20261127.csv"` {
+		t.Fatalf("download: %d %v %q", d.StatusCode, d.Header, d.body)
+	}
+	if n := s.do(t, "GET", "/v1/exports/"+id, nil).json(t)["downloads"]; n != float64(1) {
+		t.Errorf("downloads = %v", n)
+	}
+	// Somebody out of reach sees nothing.
+	s.create(t, map[string]any{"name": "Other Co", "owner": map[string]any{"name": "O", "email": "other@example.com", "password": "other passphrase 12", "password_confirm": "other passphrase 12"}})
+	tok := s.login(t, "other@example.com", "other passphrase 12")
+	for _, path := range []string{"/v1/exports/" + id, "/v1/exports/" + id + "/download"} {
+		if r := s.doAs(t, tok, "GET", path, nil); r.StatusCode != http.StatusNotFound {
+			t.Errorf("%s by another customer's owner: %d", path, r.StatusCode)
+		}
+	}
+	if r := s.doAs(t, tok, "POST", "/v1/customers/"+cust+"/exports", nil); r.StatusCode != http.StatusNotFound {
+		t.Errorf("export request out of reach: %d", r.StatusCode)
+	}
+}
