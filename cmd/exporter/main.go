@@ -1,6 +1,6 @@
-// Command exporter is the export worker. It turns export requests into CSV files in object storage
-// (with the exports issue); for now it connects, makes sure the event stream exists, reports health
-// and waits, so that the three binaries start and stop together.
+// Command exporter is the export worker: it turns export requests into CSV files of a customer's
+// domains in object storage. Several exporter processes share the work through one durable
+// JetStream consumer; each export gets one outcome.
 package main
 
 import (
@@ -15,9 +15,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/config"
 	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/export/storage"
+	"github.com/toffstech/customer-management/internal/export/worker"
+	"github.com/toffstech/customer-management/internal/projection"
 )
 
 func main() {
@@ -36,7 +41,16 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	nc, err := config.ConnectNATS(ctx, env.String("NATS_URL", "nats://"+config.DefaultEmbedAddr), "cm-exporter", log)
+	retention, err := env.Duration("EXPORT_RETENTION", command.DefaultExportRetention)
+	if err != nil {
+		return err
+	}
+	ackWait, err := env.Duration("EXPORTER_ACK_WAIT", 10*time.Minute)
+	if err != nil {
+		return err
+	}
+	natsURL := env.String("NATS_URL", "nats://"+config.DefaultEmbedAddr)
+	nc, err := config.ConnectNATS(ctx, natsURL, "cm-exporter", log)
 	if err != nil {
 		return err
 	}
@@ -48,6 +62,36 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if _, err := eventstore.EnsureStream(ctx, js, replicas); err != nil {
 		return err
 	}
+	storeCfg, err := storage.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	files, err := storage.NewFromConfig(ctx, storeCfg, js)
+	if err != nil {
+		return err
+	}
+	pool, err := config.ConnectPostgres(ctx, env.String("DATABASE_URL", config.DefaultDatabaseURL), log)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := projection.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	waiter, err := projection.NewWaiter(ctx, pool, projection.CustomersProjection)
+	if err != nil {
+		return err
+	}
+	defer waiter.Close()
+	exports := command.NewExports(command.NewCustomers(eventstore.New(js, nil), command.RoleAuthorizer{}))
+	proc, err := worker.New(worker.Config{Exports: exports, Pool: pool, Waiter: waiter, Store: files, Retention: retention, Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := worker.EnsureConsumer(ctx, js, ackWait); err != nil {
+		return err
+	}
+
 	var srv *http.Server
 	if addr := env.String("METRICS_ADDR", "127.0.0.1:9102"); addr != "off" {
 		ln, err := net.Listen("tcp", addr)
@@ -64,15 +108,19 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		fmt.Fprintf(stdout, "exporter health at http://%s/healthz\n", ln.Addr())
 	}
 	fmt.Fprintln(stdout, "exporter ready")
-	log.Info("exporter ready")
-	<-ctx.Done()
+	log.Info("exporter ready", "store", storeCfg.Kind)
+	err = worker.Consume(ctx, js, proc, worker.ConsumerConfig{
+		Dial:    func() (*nats.Conn, error) { return nats.Connect(natsURL, nats.Name("cm-exporter watermill")) },
+		AckWait: ackWait,
+		Logger:  log,
+	})
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return err
+		if serr := srv.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
 		}
 	}
 	log.Info("exporter stopped")
-	return nil
+	return err
 }
