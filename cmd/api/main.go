@@ -160,6 +160,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		List:            query.NewCustomers(pool),
 		UserList:        query.NewUsers(pool),
 		DomainList:      query.NewDomains(pool),
+		ExportList:      query.NewExports(pool),
 		SecureCookies:   env.String("COOKIE_SECURE", "false") == "true",
 		Waiter:          waiter,
 		Idempotency:     idem,

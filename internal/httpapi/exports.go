@@ -1,14 +1,17 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/toffstech/customer-management/internal/auth"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/export/storage"
+	"github.com/toffstech/customer-management/internal/query"
 )
 
 // exportJSON is the export resource.
@@ -137,4 +140,36 @@ func (s *server) downloadExport(c *gin.Context) {
 	if _, err := io.Copy(c.Writer, body); err != nil {
 		s.Logger.Warn("export download interrupted", "request_id", requestID(c), "export", id, "err", err)
 	}
+}
+
+// ExportLister is the read model of a customer's exports.
+type ExportLister interface {
+	ListByCustomer(ctx context.Context, customerID string, limit int, cursor string) (query.ExportPage, error)
+}
+
+// listExports serves GET /v1/customers/{id}/exports: the customer's past exports, newest first.
+func (s *server) listExports(c *gin.Context) {
+	customerID, ok := pathID(c)
+	if !ok {
+		return
+	}
+	if _, _, err := s.Customers.GetCustomer(c.Request.Context(), meta(c), customerID); err != nil {
+		fail(c, err)
+		return
+	}
+	if !principal(c).Permissions.Has(auth.DownloadReportView) {
+		fail(c, &domain.Error{Code: domain.Forbidden, Message: "You do not have the permission \"Download Report View\"."})
+		return
+	}
+	var none string
+	limit, errs := listBasics(c, "", &none, "", "name")
+	if len(errs) > 0 {
+		badRequest(c, "The query parameters are not valid.", errs...)
+		return
+	}
+	page, err := s.ExportList.ListByCustomer(c.Request.Context(), customerID, limit, c.Query("cursor"))
+	if !listError(c, err) {
+		return
+	}
+	writePage(c, page.Items, page.NextCursor)
 }

@@ -70,10 +70,21 @@ func TestExportRequestStatusAndDownload(t *testing.T) {
 	if n := s.do(t, "GET", "/v1/exports/"+id, nil).json(t)["downloads"]; n != float64(1) {
 		t.Errorf("downloads = %v", n)
 	}
+	// The customer's export list shows the three accepted requests, newest first.
+	list := s.do(t, "GET", "/v1/customers/"+cust+"/exports?limit=2", nil, "X-Consistency-Token", r.Header.Get("X-Consistency-Token"))
+	lj := list.json(t)
+	if len(lj["items"].([]any)) != 2 || lj["next_cursor"] == nil {
+		t.Fatalf("export list: %s", list.body)
+	}
+	rest := s.do(t, "GET", "/v1/customers/"+cust+"/exports?limit=2&cursor="+lj["next_cursor"].(string), nil).json(t)
+	if n := len(rest["items"].([]any)); n != 1 || rest["next_cursor"] != nil {
+		t.Fatalf("second page: %v", rest)
+	}
+
 	// Somebody out of reach sees nothing.
 	s.create(t, map[string]any{"name": "Other Co", "owner": map[string]any{"name": "O", "email": "other@example.com", "password": "other passphrase 12", "password_confirm": "other passphrase 12"}})
 	tok := s.login(t, "other@example.com", "other passphrase 12")
-	for _, path := range []string{"/v1/exports/" + id, "/v1/exports/" + id + "/download"} {
+	for _, path := range []string{"/v1/exports/" + id, "/v1/exports/" + id + "/download", "/v1/customers/" + cust + "/exports"} {
 		if r := s.doAs(t, tok, "GET", path, nil); r.StatusCode != http.StatusNotFound {
 			t.Errorf("%s by another customer's owner: %d", path, r.StatusCode)
 		}

@@ -132,6 +132,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		List:            query.NewCustomers(pool),
 		UserList:        query.NewUsers(pool),
 		DomainList:      query.NewDomains(pool),
+		ExportList:      query.NewExports(pool),
 		Waiter:          waiter,
 		Idempotency:     idem,
 		Metrics:         metrics,

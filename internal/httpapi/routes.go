@@ -37,6 +37,7 @@ func (s *server) routes(r *gin.Engine) {
 	v1.DELETE("/domains/:id", s.idempotent, s.removeDomain)
 
 	v1.POST("/customers/:id/exports", s.idempotent, s.requestExport)
+	v1.GET("/customers/:id/exports", s.consistent, s.listExports)
 	v1.GET("/exports/:id", s.getExport)
 	v1.GET("/exports/:id/download", s.downloadExport)
 

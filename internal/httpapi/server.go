@@ -48,6 +48,7 @@ type Deps struct {
 	List        CustomerLister
 	UserList    UserLister
 	DomainList  DomainLister
+	ExportList  ExportLister
 	Waiter      Waiter
 	Idempotency *idempotency.Store
 	Metrics     *Metrics

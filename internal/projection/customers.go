@@ -38,7 +38,7 @@ type customers struct{}
 // lists and the tree lock are bookkeeping of the write side.
 func (customers) reads(subject string) bool {
 	return strings.HasPrefix(subject, customerSubjectPrefix) || strings.HasPrefix(subject, userSubjectPrefix) ||
-		strings.HasPrefix(subject, domainSubjectPrefix)
+		strings.HasPrefix(subject, domainSubjectPrefix) || strings.HasPrefix(subject, exportSubjectPrefix)
 }
 
 // queue implements reducer.
@@ -48,6 +48,9 @@ func (customers) queue(b *pgx.Batch, ev event) error {
 	}
 	if rest, ok := strings.CutPrefix(ev.Subject, domainSubjectPrefix); ok {
 		return queueDomain(b, ev, rest)
+	}
+	if rest, ok := strings.CutPrefix(ev.Subject, exportSubjectPrefix); ok {
+		return queueExport(b, ev, rest)
 	}
 	id, err := parseID(strings.TrimPrefix(ev.Subject, customerSubjectPrefix))
 	if err != nil {
