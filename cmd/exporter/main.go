@@ -23,6 +23,7 @@ import (
 	"github.com/toffstech/customer-management/internal/export/storage"
 	"github.com/toffstech/customer-management/internal/export/worker"
 	"github.com/toffstech/customer-management/internal/projection"
+	"github.com/toffstech/customer-management/internal/query"
 )
 
 func main() {
@@ -46,6 +47,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	ackWait, err := env.Duration("EXPORTER_ACK_WAIT", 10*time.Minute)
+	if err != nil {
+		return err
+	}
+	sweepEvery, err := env.Duration("EXPORT_SWEEP_INTERVAL", time.Minute)
 	if err != nil {
 		return err
 	}
@@ -106,6 +111,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		fmt.Fprintf(stdout, "exporter health at http://%s/healthz\n", ln.Addr())
+	}
+	if sweepEvery > 0 {
+		go worker.SweepEvery(ctx, sweepEvery, exports, query.NewExports(pool), files, proc)
 	}
 	fmt.Fprintln(stdout, "exporter ready")
 	log.Info("exporter ready", "store", storeCfg.Kind)
