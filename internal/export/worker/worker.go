@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -137,7 +138,13 @@ func New(cfg Config) (*Processor, error) {
 }
 
 // ObjectKey is the storage key of export id's file.
-func ObjectKey(id string) string { return "exports/" + id + ".csv" }
+//
+// Each attempt writes its own object, so an attempt still running beside a redelivered one (a
+// worker that seemed dead) can never overwrite the file whose checksum the outcome records; the
+// attempt that loses the race to record an outcome removes its own file.
+func ObjectKey(id string, attempt int) string {
+	return "exports/" + id + "/" + strconv.Itoa(attempt) + ".csv"
+}
 
 // meta is the metadata of the worker's events.
 func meta(id string) command.Meta { return command.SystemMeta("exporter:" + id) }
@@ -190,7 +197,14 @@ func (p *Processor) Process(ctx context.Context, id string, seq uint64) error {
 		}
 		res, err := p.export(ctx, x)
 		if err == nil {
-			return p.finish(ctx, log, x, res)
+			ferr := p.finish(ctx, log, x, res)
+			if cur, lerr := p.cfg.Exports.Export(ctx, x.ID); ferr == nil && lerr == nil && cur.Result.ObjectKey != res.ObjectKey {
+				// Another attempt recorded its file first: this one is nobody's.
+				if derr := p.cfg.Store.Delete(ctx, res.ObjectKey); derr != nil {
+					log.Warn("could not remove the file of a losing attempt", "key", res.ObjectKey, "err", derr)
+				}
+			}
+			return ferr
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("worker: export %s: %w", id, ctx.Err())
@@ -289,7 +303,7 @@ func (p *Processor) export(ctx context.Context, x domain.Export) (events.ExportS
 	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT name FROM customers WHERE id = $1::uuid), '')`, x.CustomerID).Scan(&name); err != nil {
 		return events.ExportSucceededV1{}, fmt.Errorf("worker: read customer %s: %w", x.CustomerID, err)
 	}
-	key := ObjectKey(x.ID)
+	key := ObjectKey(x.ID, x.Attempts)
 	filename := Filename(name, now)
 	pr, pw := io.Pipe()
 	done := make(chan written, 1)

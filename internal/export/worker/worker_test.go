@@ -224,7 +224,7 @@ func TestProcessExportsTheDomains(t *testing.T) {
 		t.Fatalf("status %s, reason %q", st, x.Reason)
 	}
 	r := x.Result
-	if r.ObjectKey != "exports/"+x.ID+".csv" || r.Filename != "evil-corp-domains-20300506.csv" || r.Rows != 3 {
+	if r.ObjectKey != "exports/"+x.ID+"/1.csv" || r.Filename != "evil-corp-domains-20300506.csv" || r.Rows != 3 {
 		t.Fatalf("result: %+v", r)
 	}
 	if r.ExpiresAt != fixed.Add(command.DefaultExportRetention).Format(time.RFC3339) {
@@ -320,7 +320,7 @@ func TestProcessFailsAfterMaxAttempts(t *testing.T) {
 	if x.Status(time.Now()) != domain.ExportFailed || x.Reason != worker.ReasonStorage || x.Attempts != 3 {
 		t.Fatalf("export: status %s reason %q attempts %d", x.Status(time.Now()), x.Reason, x.Attempts)
 	}
-	if _, _, err := e.objects.Open(ctx, worker.ObjectKey(x.ID)); !errors.Is(err, storage.ErrNotFound) {
+	if _, _, err := e.objects.Open(ctx, worker.ObjectKey(x.ID, x.Attempts)); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("open the failed export's file: %v", err)
 	}
 	types := e.eventTypes(t, x.ID)
