@@ -22,10 +22,10 @@ func TestOpensAsASpreadsheet(t *testing.T) {
 	if err != nil {
 		t.Fatal("LibreOffice is missing: run scripts/ensure-libreoffice.sh (make test does)")
 	}
-	// Import: comma, double quote, UTF-8, from line 1, standard cell formats (only the date
-	// column as text, so its dates come back as written), en-US, no special
-	// numbers, quoted fields NOT forced to text (token 7 false) and formulas evaluated (token 13 true), as a double-click would. An unguarded
-	// "=HYPERLINK(…)" would come back as its value; a guarded one comes back as written.
+	// Import as a double-click would: comma, double quote, UTF-8, from line 1, standard cell
+	// formats (only the date column as text, so dates come back as written), en-US, quoted fields
+	// not forced to text (token 7 false) and formulas evaluated (token 13 true). An unguarded
+	// "=HYPERLINK(…)" becomes a formula there; a guarded one stays the text it was.
 	in := "Text - txt - csv (StarCalc):44,34,76,1,10/2,1033,false,false,false,false,false,-1,true"
 	out := "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,true,false,false,false,false"
 	for _, name := range []string{"typical.csv", "injection.csv"} {
