@@ -33,6 +33,7 @@ type matrixRow struct {
 type matrixFixture struct {
 	customers map[string]string // target → customer id
 	domains   map[string]string // target → id of one of its domains
+	exports   map[string]string // target → id of one of its exports
 	owners    map[string]string // target → id of its owner user (P: the support user)
 	tokens    map[string]string // principal → bearer token ("" for no session)
 	n         atomic.Int64
@@ -259,6 +260,16 @@ var matrix = []matrixRow{
 		expect: userWrite,
 	},
 	{
+		name: "GET the target's export", method: "GET",
+		path:   func(f *matrixFixture, t string) string { return "/v1/exports/" + f.exports[t] },
+		expect: reads,
+	},
+	{
+		name: "GET the target's export list", method: "GET",
+		path:   func(f *matrixFixture, t string) string { return "/v1/customers/" + f.customers[t] + "/exports" },
+		expect: reads,
+	},
+	{
 		name: "GET /v1/me", method: "GET",
 		path:   func(*matrixFixture, string) string { return "/v1/me" },
 		expect: everyoneLoggedIn(ok),
@@ -289,6 +300,16 @@ var userWrite = map[string][4]int{
 	"owner B":          {missing, missing, stale, missing},
 }
 
+// reads is the expectation of reading something of the target that every role may read.
+var reads = map[string][4]int{
+	"support":          {ok, ok, ok, ok},
+	"owner A":          {ok, ok, missing, missing},
+	"owner A1":         {missing, ok, missing, missing},
+	"technical view A": {ok, ok, missing, missing},
+	"business user A":  {ok, ok, missing, missing},
+	"owner B":          {missing, missing, ok, missing},
+}
+
 // everyoneLoggedIn expects code for every logged-in principal on every target.
 func everyoneLoggedIn(code int) map[string][4]int {
 	out := map[string][4]int{}
@@ -302,7 +323,7 @@ func everyoneLoggedIn(code int) map[string][4]int {
 // or search shows anything out of the principal's reach.
 func TestAuthorizationMatrix(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	f := &matrixFixture{customers: map[string]string{}, owners: map[string]string{}, domains: map[string]string{}, tokens: map[string]string{}}
+	f := &matrixFixture{customers: map[string]string{}, owners: map[string]string{}, domains: map[string]string{}, exports: map[string]string{}, tokens: map[string]string{}}
 	pw := "matrix passphrase 123"
 	owner := func(email string) map[string]any {
 		return map[string]any{"name": "Owner", "email": email, "password": pw, "password_confirm": pw}
@@ -328,6 +349,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Fatalf("domain of %s: %d %s", tgt, r.StatusCode, r.body)
 		}
 		f.domains[tgt] = r.json(t)["id"].(string)
+		x := s.do(t, "POST", "/v1/customers/"+f.customers[tgt]+"/exports", nil)
+		if x.StatusCode != http.StatusAccepted {
+			t.Fatalf("export of %s: %d %s", tgt, x.StatusCode, x.body)
+		}
+		f.exports[tgt] = x.json(t)["id"].(string)
 	}
 	addUser := func(role, email string) string {
 		r := s.do(t, "POST", "/v1/users", map[string]any{"customer_id": f.customers["A"], "role": role, "name": role,
