@@ -106,6 +106,9 @@ func runRound(ctx context.Context, opts options, syncAlways, withList bool, rep 
 	if rep.load, err = loadCustomers(ctx, s, opts.customers, progress); err != nil {
 		return err
 	}
-	rep.list, err = benchList(ctx, s, opts.listRequests, progress)
+	if rep.list, err = benchList(ctx, s, opts.listRequests, progress); err != nil {
+		return err
+	}
+	rep.exports, err = benchExports(ctx, s, opts.exportSizes, progress)
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -34,17 +35,21 @@ type options struct {
 	adminURL string
 	// cpuProfile, when set, is a file the whole run's CPU profile is written to.
 	cpuProfile string
+	// exportSizes are the numbers of domains of the export benchmark.
+	exportSizes []int
 }
 
 // fullOptions and quickOptions are the defaults of a full run and of a -quick run.
 var (
 	fullOptions = options{
 		customers: 100_000, writes: 2000, concurrency: 16,
-		lagRate: 200, lagDuration: 10 * time.Second, listRequests: 500, timeout: 15 * time.Minute,
+		lagRate: 200, lagDuration: 10 * time.Second, listRequests: 500, timeout: 30 * time.Minute,
+		exportSizes: []int{10_000, 100_000, 1_000_000},
 	}
 	quickOptions = options{
 		quick: true, customers: 5000, writes: 300, concurrency: 16,
 		lagRate: 200, lagDuration: 2 * time.Second, listRequests: 100, timeout: 5 * time.Minute,
+		exportSizes: []int{1_000, 10_000},
 	}
 )
 
@@ -61,10 +66,12 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.DurationVar(&o.lagDuration, "lag-duration", fullOptions.lagDuration, "duration of the read-your-writes benchmark")
 	fs.IntVar(&o.listRequests, "list-requests", fullOptions.listRequests, "GET requests per listing query")
 	fs.DurationVar(&o.timeout, "timeout", fullOptions.timeout, "bound on the whole run")
+	sizes := fs.String("export-sizes", "", "comma-separated domain counts of the export benchmark (default 10000,100000,1000000; -quick 1000,10000)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
+	o.exportSizes = fullOptions.exportSizes
 	if fs.NArg() > 0 {
 		return options{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
@@ -87,6 +94,17 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		}
 		if !set["timeout"] {
 			o.timeout = q.timeout
+		}
+		o.exportSizes = q.exportSizes
+	}
+	if *sizes != "" {
+		o.exportSizes = nil
+		for _, f := range strings.Split(*sizes, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return options{}, fmt.Errorf("-export-sizes: %q is not a positive count", f)
+			}
+			o.exportSizes = append(o.exportSizes, n)
 		}
 	}
 	o.adminURL = getenv("BENCH_DATABASE_URL")

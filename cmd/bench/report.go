@@ -11,6 +11,11 @@ const (
 	targetRatio   = 0.70
 	targetLagP99  = 50 * time.Millisecond
 	targetListP99 = 20 * time.Millisecond
+	// targetExportRate is the end-to-end export rate at the largest size; targetExportRSS bounds the
+	// exporter's peak RSS at every size, and targetRSSSpread its spread between sizes.
+	targetExportRate = 200_000
+	targetExportRSS  = 64 << 20
+	targetRSSSpread  = 0.20
 )
 
 // report collects the results of a run and prints them.
@@ -23,6 +28,7 @@ type report struct {
 	load     loadResult
 	list     []listResult
 	identity identityResult
+	exports  []exportResult
 }
 
 // write prints the whole report.
@@ -49,6 +55,7 @@ func (r *report) write(w io.Writer) error {
 	r.writeLag(w)
 	r.writeIdentity(w)
 	r.writeList(w)
+	r.writeExports(w)
 	r.writeTargets(w)
 	return nil
 }
@@ -123,6 +130,21 @@ func (r *report) writeTargets(w io.Writer) {
 	for _, q := range r.list {
 		p99 := q.lat.pct(99)
 		t.add(fmt.Sprintf("GET list p99 < 20 ms, %s", q.name), ms(p99)+" ms", verdict(p99 < targetListP99))
+	}
+	if n := len(r.exports); n > 0 {
+		big := r.exports[n-1]
+		rate := float64(big.rows) / big.took.Seconds()
+		t.add(fmt.Sprintf("export rows/s >= 200 000, %d domains", big.domains), fmt.Sprintf("%.0f", rate), verdict(rate >= targetExportRate))
+		lo, hi := r.exports[0].peakRSS, r.exports[0].peakRSS
+		for _, e := range r.exports {
+			t.add(fmt.Sprintf("exporter peak RSS < 64 MiB, %d domains", e.domains), fmt.Sprintf("%.1f MiB", float64(e.peakRSS)/(1<<20)), verdict(e.peakRSS > 0 && e.peakRSS < targetExportRSS))
+			lo, hi = min(lo, e.peakRSS), max(hi, e.peakRSS)
+		}
+		spread := 0.0
+		if lo > 0 {
+			spread = float64(hi-lo) / float64(lo)
+		}
+		t.add("exporter peak RSS the same (±20 %) at all sizes", percent(spread), verdict(lo > 0 && spread <= targetRSSSpread))
 	}
 	t.write(w, "  ")
 }

@@ -44,6 +44,8 @@ type stack struct {
 	waiter *projection.Waiter
 	// api talks to the HTTP api over loopback.
 	api *apiClient
+	// natsURL and dbURL let programs run beside the stack (the exporter benchmark).
+	natsURL, dbURL string
 
 	// cleanups undo the start, in reverse order.
 	cleanups []func(context.Context) error
@@ -76,6 +78,7 @@ func startStack(ctx context.Context, adminURL string, syncAlways bool, log *slog
 		s.natsVersion = v.Version
 	}
 
+	s.natsURL = srv.ClientURL()
 	apiNC, err := s.connectNATS(srv.ClientURL(), "cmbench-api")
 	if err != nil {
 		return nil, err
@@ -100,6 +103,7 @@ func startStack(ctx context.Context, adminURL string, syncAlways bool, log *slog
 		return nil, err
 	}
 	s.onClose(db.drop)
+	s.dbURL = db.url
 	apiPool, err := s.openPool(ctx, db.url)
 	if err != nil {
 		return nil, err
@@ -157,10 +161,12 @@ func startStack(ctx context.Context, adminURL string, syncAlways bool, log *slog
 		Customers:   customers,
 		Users:       users,
 		Domains:     command.NewDomains(customers),
+		Exports:     command.NewExports(customers),
 		Sessions:    sessionSvc,
 		List:        query.NewCustomers(apiPool),
 		UserList:    query.NewUsers(apiPool),
 		DomainList:  query.NewDomains(apiPool),
+		ExportList:  query.NewExports(apiPool),
 		Waiter:      s.waiter,
 		Idempotency: idem,
 		Metrics:     metrics,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -116,7 +117,7 @@ func (s *server) downloadExport(c *gin.Context) {
 		return
 	}
 	if !errors.Is(err, storage.ErrNoPresign) {
-		fail(c, err)
+		failStorage(c, err)
 		return
 	}
 	body, info, err := s.ExportStore.Open(c.Request.Context(), r.ObjectKey)
@@ -125,7 +126,7 @@ func (s *server) downloadExport(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		fail(c, err)
+		failStorage(c, err)
 		return
 	}
 	defer body.Close()
@@ -172,4 +173,17 @@ func (s *server) listExports(c *gin.Context) {
 		return
 	}
 	writePage(c, page.Items, page.NextCursor)
+}
+
+// failStorage answers a download whose store could not be reached with a 503 that says so (the
+// export itself is intact; the download can be retried), and anything else as fail does.
+func failStorage(c *gin.Context, err error) {
+	if !errors.Is(err, storage.ErrUnavailable) {
+		fail(c, err)
+		return
+	}
+	slog.WarnContext(c.Request.Context(), "export storage unreachable", "request_id", requestID(c), "path", c.Request.URL.Path, "err", err)
+	c.Header("Retry-After", "30")
+	writeProblem(c, Problem{Type: ProblemUnavailable, Title: "Service unavailable.", Status: http.StatusServiceUnavailable,
+		Detail: "The export storage is not reachable right now; the export is kept, try the download again in a minute."})
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,10 +31,13 @@ func TestExportRequestStatusAndDownload(t *testing.T) {
 		t.Fatalf("download before it is ready: %d", r.StatusCode)
 	}
 	// Two more fill the customer's three slots; a fourth is refused.
+	lastToken := ""
 	for range 2 {
-		if r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil); r.StatusCode != http.StatusAccepted {
+		r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil)
+		if r.StatusCode != http.StatusAccepted {
 			t.Fatal(r.StatusCode)
 		}
+		lastToken = r.Header.Get("X-Consistency-Token")
 	}
 	if r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil); r.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("fourth export: %d %s", r.StatusCode, r.body)
@@ -71,7 +75,7 @@ func TestExportRequestStatusAndDownload(t *testing.T) {
 		t.Errorf("downloads = %v", n)
 	}
 	// The customer's export list shows the three accepted requests, newest first.
-	list := s.do(t, "GET", "/v1/customers/"+cust+"/exports?limit=2", nil, "X-Consistency-Token", r.Header.Get("X-Consistency-Token"))
+	list := s.do(t, "GET", "/v1/customers/"+cust+"/exports?limit=2", nil, "X-Consistency-Token", lastToken)
 	lj := list.json(t)
 	if len(lj["items"].([]any)) != 2 || lj["next_cursor"] == nil {
 		t.Fatalf("export list: %s", list.body)
@@ -91,5 +95,57 @@ func TestExportRequestStatusAndDownload(t *testing.T) {
 	}
 	if r := s.doAs(t, tok, "POST", "/v1/customers/"+cust+"/exports", nil); r.StatusCode != http.StatusNotFound {
 		t.Errorf("export request out of reach: %d", r.StatusCode)
+	}
+}
+
+// TestExportsWithUnreachableS3 runs the api with the S3 store pointed at a port nobody listens on:
+// the api starts and keeps serving customers and exports, and a download answers 503 with a
+// reason and Retry-After instead of an internal error.
+func TestExportsWithUnreachableS3(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	s3, err := storage.NewS3Store(storage.S3Config{Endpoint: dead, AccessKey: "cm-test", SecretKey: "cm-test-secret", MaxRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStack(t, stackOptions{exportStore: s3})
+	ctx := context.Background()
+	cust := s.create(t, map[string]any{"name": "Dead Store Co"}).json(t)["id"].(string)
+	r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil)
+	if r.StatusCode != http.StatusAccepted {
+		t.Fatalf("export request: %d %s", r.StatusCode, r.body)
+	}
+	id := r.json(t)["id"].(string)
+	x, err := s.exports.Export(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := command.SystemMeta("test-exporter")
+	if err := s.exports.Start(ctx, sys, x, 1); err != nil {
+		t.Fatal(err)
+	}
+	x, _ = s.exports.Export(ctx, id)
+	if _, err := s.exports.Finish(ctx, sys, x, events.ExportSucceededV1{ObjectKey: "exports/" + id + "/1.csv", Filename: "dead-store-co-domains-20261127.csv",
+		Rows: 0, Bytes: 3, SHA256: strings.Repeat("0", 64), ExpiresAt: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}); err != nil {
+		t.Fatal(err)
+	}
+	d := s.do(t, "GET", "/v1/exports/"+id+"/download", nil)
+	if d.StatusCode != http.StatusServiceUnavailable || d.Header.Get("Retry-After") == "" || !strings.Contains(d.json(t)["detail"].(string), "export storage is not reachable") {
+		t.Fatalf("download with the store down: %d %v %s", d.StatusCode, d.Header, d.body)
+	}
+	for _, path := range []string{"/v1/customers/" + cust, "/v1/customers?limit=5", "/v1/exports/" + id, "/v1/customers/" + cust + "/exports"} {
+		if r := s.do(t, "GET", path, nil); r.StatusCode != http.StatusOK {
+			t.Errorf("GET %s with the store down: %d %s", path, r.StatusCode, r.body)
+		}
+	}
+	if st := s.do(t, "GET", "/v1/exports/"+id, nil).json(t)["status"]; st != "succeeded" {
+		t.Errorf("status after a failed download = %v, want succeeded (the export is kept)", st)
+	}
+	if r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil); r.StatusCode != http.StatusAccepted {
+		t.Errorf("a new export request with the store down: %d %s", r.StatusCode, r.body)
 	}
 }

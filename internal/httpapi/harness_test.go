@@ -51,7 +51,12 @@ type stackOptions struct {
 	noProjector     bool
 	// natsURL is a server the test controls; empty starts one.
 	natsURL string
+	// exportStore replaces the default NATS Object Store of exports.
+	exportStore storage.Store
 }
+
+// noRedirects is the tests' HTTP client: a redirect is a response to look at, not to follow.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 func newStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
@@ -117,9 +122,11 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	if _, err := users.EnsureFirstOperator(ctx, command.FirstOperator{Name: "Operator", Email: operatorEmail, Password: operatorPassword}); err != nil {
 		t.Fatal(err)
 	}
-	exportStore, err := storage.NewNATSObjectStore(ctx, js, storage.NATSConfig{})
-	if err != nil {
-		t.Fatal(err)
+	exportStore := opts.exportStore
+	if exportStore == nil {
+		if exportStore, err = storage.NewNATSObjectStore(ctx, js, storage.NATSConfig{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	exports := command.NewExports(customers)
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{
@@ -258,7 +265,7 @@ func (s *stack) doAs(t *testing.T, token, method, path string, body any, header 
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -327,7 +327,7 @@ func (s *S3Store) wrap(op, key string, err error) error {
 		return fmt.Errorf("%w: %q in s3 bucket %q at %s", ErrNotFound, key, s.bucket, s.endpoint)
 	}
 	if unreachable(err) {
-		return fmt.Errorf("storage: s3 %s %q: S3 storage at %s is unreachable (bucket %q): %w", op, key, s.endpoint, s.bucket, err)
+		return fmt.Errorf("%w: s3 %s %q: S3 storage at %s is unreachable (bucket %q): %w", ErrUnavailable, op, key, s.endpoint, s.bucket, err)
 	}
 	return fmt.Errorf("storage: s3 %s %q in bucket %q at %s: %w", op, key, s.bucket, s.endpoint, err)
 }

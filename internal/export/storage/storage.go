@@ -77,6 +77,9 @@ var (
 	// ErrInvalidKey: the key is empty, too long, not clean UTF-8 or uses the
 	// reserved "tmp/" prefix. The error message says which.
 	ErrInvalidKey = errors.New("storage: invalid object key")
+	// ErrUnavailable: the store could not be reached (network error or no
+	// answer in time); the operation may succeed when retried later.
+	ErrUnavailable = errors.New("storage: store unreachable")
 )
 
 const (
