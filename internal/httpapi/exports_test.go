@@ -2,8 +2,11 @@ package httpapi_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +14,7 @@ import (
 	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/export/storage"
+	"github.com/toffstech/customer-management/internal/testenv"
 )
 
 // TestExportRequestStatusAndDownload drives the export endpoints; the worker's part (start,
@@ -147,5 +151,73 @@ func TestExportsWithUnreachableS3(t *testing.T) {
 	}
 	if r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil); r.StatusCode != http.StatusAccepted {
 		t.Errorf("a new export request with the store down: %d %s", r.StatusCode, r.body)
+	}
+}
+
+// TestExportDownloadRedirectsToS3 runs the api with S3 storage on a real versitygw: a download is
+// a redirect to a presigned URL valid for at most 5 minutes, which serves the file as an
+// attachment with its name.
+func TestExportDownloadRedirectsToS3(t *testing.T) {
+	gw := testenv.StartVersityGW(t)
+	s3, err := storage.NewS3Store(storage.S3Config{Endpoint: gw.Endpoint, Bucket: "cm-exports", AccessKey: gw.AccessKey, SecretKey: gw.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStack(t, stackOptions{exportStore: s3})
+	ctx := context.Background()
+	cust := s.create(t, map[string]any{"name": "S3 Co"}).json(t)["id"].(string)
+	r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil)
+	if r.StatusCode != http.StatusAccepted {
+		t.Fatalf("export request: %d %s", r.StatusCode, r.body)
+	}
+	id := r.json(t)["id"].(string)
+	x, err := s.exports.Export(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := command.SystemMeta("test-exporter")
+	if err := s.exports.Start(ctx, sys, x, 1); err != nil {
+		t.Fatal(err)
+	}
+	const csv = "\ufeffHost,HTTP Ports\r\nwww.example.com,80\r\n"
+	const filename = "s3-co-domains-20261127.csv"
+	info, err := s3.Put(ctx, "exports/"+id+"/1.csv", strings.NewReader(csv), storage.Meta{Filename: filename})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ = s.exports.Export(ctx, id)
+	if _, err := s.exports.Finish(ctx, sys, x, events.ExportSucceededV1{ObjectKey: info.Key, Filename: filename,
+		Rows: 1, Bytes: info.Size, SHA256: info.SHA256, ExpiresAt: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}); err != nil {
+		t.Fatal(err)
+	}
+	d := s.do(t, "GET", "/v1/exports/"+id+"/download", nil)
+	if d.StatusCode != http.StatusFound || d.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("download: %d %v %s", d.StatusCode, d.Header, d.body)
+	}
+	loc, err := url.Parse(d.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loc.Host != gw.Endpoint || loc.Query().Get("X-Amz-Signature") == "" {
+		t.Fatalf("presigned URL %s", loc)
+	}
+	if exp, err := strconv.Atoi(loc.Query().Get("X-Amz-Expires")); err != nil || exp < 1 || exp > 300 {
+		t.Errorf("presigned URL valid for %q seconds, want at most 300", loc.Query().Get("X-Amz-Expires"))
+	}
+	// The URL itself serves the file, with no api token.
+	resp, err := http.Get(loc.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || string(body) != csv || !strings.Contains(resp.Header.Get("Content-Disposition"), filename) {
+		t.Fatalf("presigned GET: %d %v %q", resp.StatusCode, resp.Header, body)
+	}
+	if n := s.do(t, "GET", "/v1/exports/"+id, nil).json(t)["downloads"]; n != float64(1) {
+		t.Errorf("downloads = %v", n)
 	}
 }

@@ -18,9 +18,9 @@ import (
 )
 
 // newS3Store returns a store on a fresh bucket of gw (created by its first Put).
-func newS3Store(t *testing.T, gw *versityGW) *S3Store {
+func newS3Store(t *testing.T, gw *testenv.VersityGW) *S3Store {
 	t.Helper()
-	s, err := NewS3Store(gw.config("t-" + randHex(t, 6)))
+	s, err := NewS3Store(s3Config(gw, "t-"+randHex(t, 6)))
 	if err != nil {
 		t.Fatalf("NewS3Store: %v", err)
 	}
@@ -52,7 +52,7 @@ func s3Residue(t *testing.T, s *S3Store) int {
 }
 
 func TestS3Store(t *testing.T) {
-	gw := startVersityGW(t)
+	gw := testenv.StartVersityGW(t)
 	runStoreSuite(t, storeFixture{
 		newStore: func(t *testing.T) Store { return newS3Store(t, gw) },
 		residue:  func(t *testing.T, s Store) int { return s3Residue(t, s.(*S3Store)) },
@@ -60,7 +60,7 @@ func TestS3Store(t *testing.T) {
 }
 
 func TestS3StoreBucketAndMetadata(t *testing.T) {
-	gw := startVersityGW(t)
+	gw := testenv.StartVersityGW(t)
 	ctx := testCtx(t)
 	s := newS3Store(t, gw)
 	if ok, err := s.client.BucketExists(ctx, s.bucket); err != nil || ok {
@@ -87,7 +87,7 @@ func TestS3StoreBucketAndMetadata(t *testing.T) {
 		t.Fatalf("a successful Put left %d temporary pieces", n)
 	}
 	// A second store on the same (existing) bucket works.
-	s2, err := NewS3Store(gw.config(s.bucket))
+	s2, err := NewS3Store(s3Config(gw, s.bucket))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestS3StoreBucketAndMetadata(t *testing.T) {
 }
 
 func TestS3StorePresignedURL(t *testing.T) {
-	gw := startVersityGW(t)
+	gw := testenv.StartVersityGW(t)
 	ctx := testCtx(t)
 	s := newS3Store(t, gw)
 	gen := newGen(9*mib, 42)
@@ -211,7 +211,7 @@ func TestS3StorePresignedURL(t *testing.T) {
 
 // What a killed process leaves under tmp/ is invisible and CleanupTemp removes it.
 func TestS3StoreCleanupTemp(t *testing.T) {
-	gw := startVersityGW(t)
+	gw := testenv.StartVersityGW(t)
 	ctx := testCtx(t)
 	s := newS3Store(t, gw)
 	if _, err := s.Put(ctx, "exports/ok.csv", strings.NewReader("ok"), Meta{}); err != nil {

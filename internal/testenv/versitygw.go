@@ -1,8 +1,6 @@
-package storage
+package testenv
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net"
 	"os"
@@ -12,21 +10,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/toffstech/customer-management/internal/testenv"
 )
 
-// versityGW is a running versitygw S3 server with the posix backend.
-type versityGW struct {
+// VersityGW is a running versitygw S3 server with the posix backend.
+type VersityGW struct {
 	Endpoint  string // 127.0.0.1:port
 	AccessKey string
 	SecretKey string
 	Root      string // posix backend directory; buckets are its subdirectories
-}
-
-// config returns an S3Config for bucket on this server.
-func (g *versityGW) config(bucket string) S3Config {
-	return S3Config{Endpoint: g.Endpoint, Bucket: bucket, AccessKey: g.AccessKey, SecretKey: g.SecretKey}
 }
 
 // versityGWBinary finds the versitygw binary: $VERSITYGW, else
@@ -70,18 +61,18 @@ func repoRoot() (string, error) {
 	}
 }
 
-// startVersityGW starts versitygw on a free 127.0.0.1 port with random
+// StartVersityGW starts versitygw on a free 127.0.0.1 port with random
 // credentials and the posix backend in a temporary directory, waits until
 // it accepts connections and stops it when the test ends.
-func startVersityGW(t testing.TB) *versityGW {
+func StartVersityGW(t testing.TB) *VersityGW {
 	t.Helper()
 	bin := versityGWBinary(t)
-	g := &versityGW{AccessKey: "access" + randHex(t, 6), SecretKey: "secret" + randHex(t, 12), Root: t.TempDir()}
+	g := &VersityGW{AccessKey: "access" + randomHex(t, 6), SecretKey: "secret" + randomHex(t, 12), Root: t.TempDir()}
 	// Another process can take the free port before versitygw binds it;
 	// then versitygw exits and another port is tried.
 	for attempt := 1; ; attempt++ {
-		g.Endpoint = testenv.FreeAddr(t)
-		out := &testenv.Buffer{}
+		g.Endpoint = FreeAddr(t)
+		out := &Buffer{}
 		cmd := exec.Command(bin, "--port", g.Endpoint, "--access", g.AccessKey, "--secret", g.SecretKey,
 			"--quiet", "posix", g.Root)
 		cmd.Env = versityGWEnv()
@@ -102,7 +93,7 @@ func startVersityGW(t testing.TB) *versityGW {
 				return false
 			}
 		}
-		testenv.WaitFor(t, 20*time.Second, func() bool {
+		WaitFor(t, 20*time.Second, func() bool {
 			if isDone() {
 				return true
 			}
@@ -148,14 +139,4 @@ func versityGWEnv() []string {
 		env = append(env, kv)
 	}
 	return env
-}
-
-// randHex returns 2n random hex digits.
-func randHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }
