@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net"
 	"net/http"
@@ -21,7 +23,6 @@ import (
 // file, outcome) is done here through the same command handlers and store the exporter uses.
 func TestExportRequestStatusAndDownload(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	ctx := context.Background()
 	cust := s.create(t, map[string]any{"name": "Export Co"}).json(t)["id"].(string)
 	r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil)
 	if r.StatusCode != http.StatusAccepted || r.Header.Get("Retry-After") == "" || !strings.HasPrefix(r.Header.Get("Location"), "/v1/exports/") {
@@ -48,24 +49,8 @@ func TestExportRequestStatusAndDownload(t *testing.T) {
 	}
 
 	// The worker's part.
-	x, err := s.exports.Export(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := command.SystemMeta("test-exporter")
-	if err := s.exports.Start(ctx, sys, x, 1); err != nil {
-		t.Fatal(err)
-	}
 	const csv = "\ufeffHost,HTTP Ports\r\nwww.example.com,80\r\n"
-	info, err := s.exportStore.Put(ctx, "exports/"+id+".csv", strings.NewReader(csv), storage.Meta{Filename: "export-co-domains-20261127.csv"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, _ = s.exports.Export(ctx, id)
-	if _, err := s.exports.Finish(ctx, sys, x, events.ExportSucceededV1{ObjectKey: info.Key, Filename: "export-co-domains-20261127.csv",
-		Rows: 1, Bytes: info.Size, SHA256: info.SHA256, ExpiresAt: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}); err != nil {
-		t.Fatal(err)
-	}
+	info := s.succeedExport(t, id, csv, "export-co-domains-20261127.csv", true)
 	st := s.do(t, "GET", "/v1/exports/"+id, nil).json(t)
 	if st["status"] != "succeeded" || st["rows"] != float64(1) || st["download_url"] != "/v1/exports/"+id+"/download" || st["sha256"] != info.SHA256 {
 		t.Fatalf("succeeded: %v", st)
@@ -117,26 +102,14 @@ func TestExportsWithUnreachableS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newStack(t, stackOptions{exportStore: s3})
-	ctx := context.Background()
 	cust := s.create(t, map[string]any{"name": "Dead Store Co"}).json(t)["id"].(string)
 	r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil)
 	if r.StatusCode != http.StatusAccepted {
 		t.Fatalf("export request: %d %s", r.StatusCode, r.body)
 	}
 	id := r.json(t)["id"].(string)
-	x, err := s.exports.Export(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := command.SystemMeta("test-exporter")
-	if err := s.exports.Start(ctx, sys, x, 1); err != nil {
-		t.Fatal(err)
-	}
-	x, _ = s.exports.Export(ctx, id)
-	if _, err := s.exports.Finish(ctx, sys, x, events.ExportSucceededV1{ObjectKey: "exports/" + id + "/1.csv", Filename: "dead-store-co-domains-20261127.csv",
-		Rows: 0, Bytes: 3, SHA256: strings.Repeat("0", 64), ExpiresAt: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}); err != nil {
-		t.Fatal(err)
-	}
+	// The exporter could not have stored a file; record one as if it had.
+	s.succeedExport(t, id, "\ufeffHost\r\n", "dead-store-co-domains-20261127.csv", false)
 	d := s.do(t, "GET", "/v1/exports/"+id+"/download", nil)
 	if d.StatusCode != http.StatusServiceUnavailable || d.Header.Get("Retry-After") == "" || !strings.Contains(d.json(t)["detail"].(string), "export storage is not reachable") {
 		t.Fatalf("download with the store down: %d %v %s", d.StatusCode, d.Header, d.body)
@@ -164,32 +137,15 @@ func TestExportDownloadRedirectsToS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newStack(t, stackOptions{exportStore: s3})
-	ctx := context.Background()
 	cust := s.create(t, map[string]any{"name": "S3 Co"}).json(t)["id"].(string)
 	r := s.do(t, "POST", "/v1/customers/"+cust+"/exports", nil)
 	if r.StatusCode != http.StatusAccepted {
 		t.Fatalf("export request: %d %s", r.StatusCode, r.body)
 	}
 	id := r.json(t)["id"].(string)
-	x, err := s.exports.Export(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := command.SystemMeta("test-exporter")
-	if err := s.exports.Start(ctx, sys, x, 1); err != nil {
-		t.Fatal(err)
-	}
 	const csv = "\ufeffHost,HTTP Ports\r\nwww.example.com,80\r\n"
 	const filename = "s3-co-domains-20261127.csv"
-	info, err := s3.Put(ctx, "exports/"+id+"/1.csv", strings.NewReader(csv), storage.Meta{Filename: filename})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, _ = s.exports.Export(ctx, id)
-	if _, err := s.exports.Finish(ctx, sys, x, events.ExportSucceededV1{ObjectKey: info.Key, Filename: filename,
-		Rows: 1, Bytes: info.Size, SHA256: info.SHA256, ExpiresAt: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}); err != nil {
-		t.Fatal(err)
-	}
+	s.succeedExport(t, id, csv, filename, true)
 	d := s.do(t, "GET", "/v1/exports/"+id+"/download", nil)
 	if d.StatusCode != http.StatusFound || d.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("download: %d %v %s", d.StatusCode, d.Header, d.body)
@@ -220,4 +176,35 @@ func TestExportDownloadRedirectsToS3(t *testing.T) {
 	if n := s.do(t, "GET", "/v1/exports/"+id, nil).json(t)["downloads"]; n != float64(1) {
 		t.Errorf("downloads = %v", n)
 	}
+}
+
+// succeedExport does the exporter's part of export id by hand, through the same command handlers
+// and store the exporter uses: it records the start, stores csv as the attempt's file (unless
+// store is false: the store is down) and records the success. It returns the file's info.
+func (s *stack) succeedExport(t *testing.T, id, csv, filename string, store bool) storage.Info {
+	t.Helper()
+	ctx := context.Background()
+	x, err := s.exports.Export(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := command.SystemMeta("test-exporter")
+	if err := s.exports.Start(ctx, sys, x, 1); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(csv))
+	info := storage.Info{Key: "exports/" + id + "/1.csv", Size: int64(len(csv)), SHA256: hex.EncodeToString(sum[:])}
+	if store {
+		if info, err = s.exportStore.Put(ctx, info.Key, strings.NewReader(csv), storage.Meta{Filename: filename}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if x, err = s.exports.Export(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.exports.Finish(ctx, sys, x, events.ExportSucceededV1{ObjectKey: info.Key, Filename: filename, Rows: strings.Count(csv, "\r\n") - 1,
+		Bytes: info.Size, SHA256: info.SHA256, ExpiresAt: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}); err != nil {
+		t.Fatal(err)
+	}
+	return info
 }
