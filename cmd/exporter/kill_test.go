@@ -12,15 +12,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
 	"github.com/toffstech/customer-management/internal/export/storage"
-	"github.com/toffstech/customer-management/internal/projection"
 	"github.com/toffstech/customer-management/internal/testenv"
 )
 
@@ -35,34 +31,9 @@ func TestKilledExporterLeavesNoHalfFile(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	natsURL, dsn := testenv.NATS(t), testenv.Postgres(t)
-	nc, err := nats.Connect(natsURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	if _, err := eventstore.EnsureStream(ctx, js, 1); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if err := projection.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = p.Run(ctx) }()
-	store := eventstore.New(js, nil)
-	customers := command.NewCustomers(store, nil)
-	exports := command.NewExports(customers)
+	e := startEnv(ctx, t)
 	sys := command.SystemMeta("test")
-	c, err := customers.CreateCustomer(ctx, sys, domain.CreateCustomer{Name: "Big Co"})
+	c, err := e.customers.CreateCustomer(ctx, sys, domain.CreateCustomer{Name: "Big Co"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,15 +52,15 @@ func TestKilledExporterLeavesNoHalfFile(t *testing.T) {
 				ID: uuid.Must(uuid.NewV7()).String(), Type: events.DomainAdded, Time: time.Now().UTC(), SchemaVersion: v, Data: data,
 				AggregateType: events.AggregateDomain, AggregateID: id, AggregateVersion: 1, ActorType: events.ActorSystem}})
 		}
-		if _, err := store.Append(ctx, msgs); err != nil {
+		if _, err := e.store.Append(ctx, msgs); err != nil {
 			t.Fatal(err)
 		}
 	}
-	req, err := exports.RequestExport(ctx, sys, c.Customer.ID)
+	req, err := e.exports.RequestExport(ctx, sys, c.Customer.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := append(os.Environ(), "NATS_URL="+natsURL, "DATABASE_URL="+dsn, "METRICS_ADDR=off", "LOG_LEVEL=error", "EXPORTER_ACK_WAIT=2s")
+	env := append(os.Environ(), "NATS_URL="+e.natsURL, "DATABASE_URL="+e.dsn, "METRICS_ADDR=off", "LOG_LEVEL=error", "EXPORTER_ACK_WAIT=2s")
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin)
 		cmd.Env = env
@@ -100,23 +71,23 @@ func TestKilledExporterLeavesNoHalfFile(t *testing.T) {
 	}
 	first := start()
 	testenv.WaitFor(t, 60*time.Second, func() bool {
-		x, _ := exports.Export(ctx, req.Export.ID)
+		x, _ := e.exports.Export(ctx, req.Export.ID)
 		return x.Status(time.Now()) == domain.ExportRunning || x.Status(time.Now()) == domain.ExportSucceeded
 	}, "the first exporter never started the job")
 	_ = first.Process.Signal(syscall.SIGKILL)
 	_ = first.Wait()
-	killedAt, _ := exports.Export(ctx, req.Export.ID)
+	killedAt, _ := e.exports.Export(ctx, req.Export.ID)
 	t.Logf("killed with the export %s", killedAt.Status(time.Now()))
 
 	second := start()
 	defer func() { _ = second.Process.Signal(syscall.SIGTERM); _ = second.Wait() }()
 	var x domain.Export
 	testenv.WaitFor(t, 60*time.Second, func() bool {
-		x, _ = exports.Export(ctx, req.Export.ID)
+		x, _ = e.exports.Export(ctx, req.Export.ID)
 		return x.Status(time.Now()) == domain.ExportSucceeded
 	}, "the job was not picked up again")
 	succeeded := 0
-	stored, err := store.Load(ctx, events.ExportSubject(req.Export.ID), 0)
+	stored, err := e.store.Load(ctx, events.ExportSubject(req.Export.ID), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +99,7 @@ func TestKilledExporterLeavesNoHalfFile(t *testing.T) {
 	if succeeded != 1 || x.Result.Rows != total {
 		t.Fatalf("%d export.succeeded, %d rows", succeeded, x.Result.Rows)
 	}
-	files, err := storage.NewNATSObjectStore(ctx, js, storage.NATSConfig{})
+	files, err := storage.NewNATSObjectStore(ctx, e.js, storage.NATSConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

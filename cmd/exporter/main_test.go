@@ -9,15 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
-	"github.com/toffstech/customer-management/internal/eventstore"
 	"github.com/toffstech/customer-management/internal/export/storage"
-	"github.com/toffstech/customer-management/internal/projection"
 	"github.com/toffstech/customer-management/internal/testenv"
 )
 
@@ -26,36 +21,10 @@ import (
 func TestExporterTurnsRequestsIntoFiles(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	natsURL, dsn := testenv.NATS(t), testenv.Postgres(t)
-	nc, err := nats.Connect(natsURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	if _, err := eventstore.EnsureStream(ctx, js, 1); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if err := projection.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = p.Run(ctx) }()
-
-	store := eventstore.New(js, nil)
-	customers := command.NewCustomers(store, nil)
-	doms := command.NewDomains(customers)
-	exports := command.NewExports(customers)
+	e := startEnv(ctx, t)
+	doms := command.NewDomains(e.customers)
 	sys := command.SystemMeta("test")
-	c, err := customers.CreateCustomer(ctx, sys, domain.CreateCustomer{Name: "Acme, Ltd"})
+	c, err := e.customers.CreateCustomer(ctx, sys, domain.CreateCustomer{Name: "Acme, Ltd"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,12 +36,12 @@ func TestExporterTurnsRequestsIntoFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	req, err := exports.RequestExport(ctx, sys, c.Customer.ID)
+	req, err := e.exports.RequestExport(ctx, sys, c.Customer.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	env := map[string]string{"NATS_URL": natsURL, "DATABASE_URL": dsn, "METRICS_ADDR": testenv.FreeAddr(t), "LOG_LEVEL": "error"}
+	env := map[string]string{"NATS_URL": e.natsURL, "DATABASE_URL": e.dsn, "METRICS_ADDR": testenv.FreeAddr(t), "LOG_LEVEL": "error"}
 	var out testenv.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return env[k] }, &out) }()
@@ -85,13 +54,13 @@ func TestExporterTurnsRequestsIntoFiles(t *testing.T) {
 
 	var x domain.Export
 	testenv.WaitFor(t, 20*time.Second, func() bool {
-		x, _ = exports.Export(ctx, req.Export.ID)
+		x, _ = e.exports.Export(ctx, req.Export.ID)
 		return x.Status(time.Now()) == domain.ExportSucceeded
 	}, "the export never succeeded")
 	if x.Result.Rows != 2 || !strings.HasPrefix(x.Result.Filename, "acme-ltd-domains-") {
 		t.Fatalf("result: %+v", x.Result)
 	}
-	files, err := storage.NewNATSObjectStore(ctx, js, storage.NATSConfig{})
+	files, err := storage.NewNATSObjectStore(ctx, e.js, storage.NATSConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
