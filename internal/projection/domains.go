@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/toffstech/customer-management/internal/events"
+	csvexport "github.com/toffstech/customer-management/internal/export/csv"
 )
 
 // The domains read model (domains_v1, read through the view domains) is part of the customers read
@@ -49,9 +50,10 @@ func queueDomain(b *pgx.Batch, ev event, idText string) error {
 		if err != nil {
 			return &eventError{fmt.Sprintf("domain.added: settings: %v", err)}
 		}
+		cells := csvexport.EncodeCells(csvexport.FromSettings(p.Settings, ""))
 		expectOne(b, insertDomainSQL,
 			fmt.Sprintf("domain.added for domain %s of customer %s, which the read model does not hold", id, customer),
-			id, customer, p.Settings.Host, string(settings), env.Time, version, seq)
+			id, customer, p.Settings.Host, string(settings), env.Time, version, seq, cells[:])
 
 	case events.DomainUpdatedV1:
 		patch, err := settingsPatch(p)
@@ -63,7 +65,7 @@ func queueDomain(b *pgx.Batch, ev event, idText string) error {
 			host = p.Host.Value // a null host is "", as domain.Domain.Apply folds it
 		}
 		expectOne(b, updateDomainSQL, fmt.Sprintf("domain.updated for domain %s, which the read model does not hold", id),
-			id, string(patch), host, env.Time, version, seq)
+			id, string(patch), host, env.Time, version, seq, updatedCells(p))
 
 	case events.DomainMovedV1:
 		to, err := parseID(p.ToCustomerID)
@@ -108,6 +110,40 @@ func settingsPatch(p events.DomainUpdatedV1) ([]byte, error) {
 	return json.Marshal(patch)
 }
 
+// The cells of csvexport.Cells are the 11 elements of csv_cells (see migration 0009).
+var _ [11]struct{} = [csvexport.NumCells]struct{}{}
+
+// updatedCells returns the CSV cells (csvexport.Cells) a domain.updated changes, nil for the cells
+// it leaves as they are. Every cell depends on one top-level setting only, so the cells of the
+// settings it carries are rendered from those settings alone, each folded as domain.Domain.Apply
+// folds it (a null section is its zero value).
+func updatedCells(p events.DomainUpdatedV1) []*string {
+	var s events.DomainSettings
+	s.Host, s.HTTPPorts, s.HTTPSPorts, s.Scheme = p.Host.Value, p.HTTPPorts.Value, p.HTTPSPorts.Value, p.Scheme.Value
+	s.Origins, s.Cache, s.Redirection, s.SSL = p.Origins.Value, p.Cache.Value, p.Redirection.Value, p.SSL.Value
+	s.TLSProtocols, s.WAF = p.TLSProtocols.Value, p.WAF.Value
+	all := csvexport.EncodeCells(csvexport.FromSettings(s, ""))
+	cells := make([]*string, csvexport.NumCells)
+	set := func(changed bool, idx ...int) {
+		for _, i := range idx {
+			if changed {
+				cells[i] = &all[i]
+			}
+		}
+	}
+	set(p.Host.Set, csvexport.CellHost)
+	set(p.HTTPPorts.Set, csvexport.CellHTTPPorts)
+	set(p.HTTPSPorts.Set, csvexport.CellHTTPSPorts)
+	set(p.Scheme.Set, csvexport.CellScheme)
+	set(p.Origins.Set, csvexport.CellOrigin, csvexport.CellOriginPort)
+	set(p.Cache.Set, csvexport.CellCache)
+	set(p.Redirection.Set, csvexport.CellRedirection)
+	set(p.SSL.Set, csvexport.CellSSLExpiry)
+	set(p.TLSProtocols.Set, csvexport.CellTLS)
+	set(p.WAF.Set, csvexport.CellWAF)
+	return cells
+}
+
 // insertDomainSQL inserts a new domain of customer $2, whose row gives the customer name and
 // ancestors. It inserts nothing when the read model does not hold the customer (a poison event),
 // and fails with a unique violation on a second domain.added for the same id. The settings go
@@ -115,16 +151,20 @@ func settingsPatch(p events.DomainUpdatedV1) ([]byte, error) {
 // canonical text.
 const insertDomainSQL = `
 INSERT INTO domains_v1 (id, customer_id, customer_name, customer_ancestors, host, settings,
-                        created_at, updated_at, version, last_seq)
-SELECT $1, c.id, c.name, c.ancestors, $3, $4::jsonb::json, $5, $5, coalesce($6::bigint, 1), $7
+                        created_at, updated_at, version, last_seq, csv_cells)
+SELECT $1, c.id, c.name, c.ancestors, $3, $4::jsonb::json, $5, $5, coalesce($6::bigint, 1), $7, $8::text[]
 FROM customers_v1 c WHERE c.id = $2`
 
 // updateDomainSQL replaces the top-level settings a domain.updated carries ($2, an object) and
-// the host when it changed ($3, NULL: unchanged). Settings are stored as json, merged as jsonb
-// (see migration 0006).
+// the host when it changed ($3, NULL: unchanged), and the CSV cells of the settings it changed
+// ($7, NULL elements: unchanged). Settings are stored as json, merged as jsonb (see migration
+// 0006). A row without cells (projected before migration 0009) gets the changed ones and NULL for
+// the others, so it stays without a complete line until every setting was changed once.
 const updateDomainSQL = `
 UPDATE domains_v1 d SET settings = (d.settings::jsonb || $2::jsonb)::json, host = coalesce($3::text, d.host), updated_at = $4,
-       version = coalesce($5::bigint, d.version + 1), last_seq = $6
+       version = coalesce($5::bigint, d.version + 1), last_seq = $6,
+       csv_cells = (SELECT array_agg(coalesce(u.n, u.o) ORDER BY u.i)
+                    FROM unnest($7::text[], d.csv_cells) WITH ORDINALITY AS u(n, o, i))
 WHERE d.id = $1`
 
 // moveDomainSQL gives domain $1 to customer $2, taking its name and ancestors from its row; it

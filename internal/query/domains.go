@@ -308,19 +308,33 @@ const exportFetch = 10_000
 // never share a name.
 var exportCursors atomic.Uint64
 
-// StreamForExport calls fn with the settings and the customer name of every domain of customerID,
-// in host order (byte-wise, ties by id), and returns how many it passed. It reads through a
-// server-side cursor in tx, which must be a REPEATABLE READ READ ONLY transaction (ExportTxOptions)
-// the caller opens and ends: every row comes from the one snapshot of tx. Rows are streamed, ten
-// thousand per FETCH, and never collected, so memory does not grow with the number of domains; a
-// cursor also makes Postgres plan for the first rows, so it walks the customer's host index
-// rather than sorting a million rows. Each row's settings are its own: fn may keep them.
+// ExportRow is one domain as StreamForExport passes it to its callback.
+type ExportRow struct {
+	// Head and Tail are the domain's CSV line before and after its customer-name cell, as the
+	// projector rendered them (csvexport.Cells.Head and Tail); both nil for a row the projector
+	// has not rendered (projected before it did so), whose Settings are set instead.
+	Head, Tail []byte
+	// CustomerName is the name of the domain's customer, the same for every domain of the
+	// snapshot.
+	CustomerName []byte
+	// Settings are the domain's settings, decoded only when Head is nil.
+	Settings *events.DomainSettings
+}
+
+// StreamForExport calls fn with every domain of customerID, in host order (byte-wise, ties by id),
+// and returns how many it passed. It reads through a server-side cursor in tx, which must be a
+// REPEATABLE READ READ ONLY transaction (ExportTxOptions) the caller opens and ends: every row
+// comes from the one snapshot of tx. Rows are streamed, ten thousand per FETCH, and never
+// collected, so memory does not grow with the number of domains; a cursor also makes Postgres plan
+// for the first rows, so it walks the customer's host index rather than sorting a million rows.
+// The byte slices of a row are valid only during fn's call; its Settings are its own: fn may keep
+// them.
 //
 // It stops at the first error of fn and returns it as it is, with the count of the rows fn
 // accepted; the rest of the rows are never read. It returns ErrBadParam for a malformed
 // customerID and ErrExportTx for a transaction of another kind. A customer without domains, or
 // without a row in the read model, streams nothing.
-func (d *Domains) StreamForExport(ctx context.Context, tx pgx.Tx, customerID string, fn func(s events.DomainSettings, customerName string) error) (int, error) {
+func (d *Domains) StreamForExport(ctx context.Context, tx pgx.Tx, customerID string, fn func(ExportRow) error) (int, error) {
 	customerID, err := checkID("customer_id", customerID)
 	if err != nil {
 		return 0, err
@@ -339,8 +353,10 @@ func (d *Domains) StreamForExport(ctx context.Context, tx pgx.Tx, customerID str
 
 	name := "domains_export_" + strconv.FormatUint(exportCursors.Add(1), 10)
 	// customerID is a canonical uuid: safe to inline, and the simple protocol sends the
-	// declaration and every FETCH in one message each.
-	if _, err := tx.Exec(ctx, "DECLARE "+name+" NO SCROLL CURSOR FOR SELECT settings, customer_name FROM domains"+
+	// declaration and every FETCH in one message each. The settings are read only for a row
+	// without its line.
+	if _, err := tx.Exec(ctx, "DECLARE "+name+" NO SCROLL CURSOR FOR SELECT csv_head, csv_tail, customer_name,"+
+		" CASE WHEN csv_head IS NULL OR csv_tail IS NULL THEN settings END FROM domains"+
 		" WHERE customer_id = '"+customerID+"'::uuid ORDER BY "+hostKey+", id", pgx.QueryExecModeSimpleProtocol); err != nil {
 		return 0, fmt.Errorf("query: export of customer %s: declare cursor: %w", customerID, err)
 	}
@@ -354,7 +370,7 @@ func (d *Domains) StreamForExport(ctx context.Context, tx pgx.Tx, customerID str
 }
 
 // fetchExport fetches the rows of cursor name until it is exhausted or fn fails.
-func fetchExport(ctx context.Context, tx pgx.Tx, name string, fn func(events.DomainSettings, string) error) (int, error) {
+func fetchExport(ctx context.Context, tx pgx.Tx, name string, fn func(ExportRow) error) (int, error) {
 	fetch := "FETCH " + strconv.Itoa(exportFetch) + " FROM " + name
 	n := 0
 	for {
@@ -365,13 +381,17 @@ func fetchExport(ctx context.Context, tx pgx.Tx, name string, fn func(events.Dom
 		got := 0
 		for rows.Next() {
 			got++
-			raw := rows.RawValues() // text format: the settings JSON, then the customer name
-			s, err := decodeSettings(raw[0])
-			if err != nil {
-				rows.Close()
-				return n, fmt.Errorf("query: export: settings of row %d: %w", n+1, err)
+			raw := rows.RawValues() // text format: head, tail, customer name, settings JSON or NULL
+			r := ExportRow{Head: raw[0], Tail: raw[1], CustomerName: raw[2]}
+			if r.Head == nil || r.Tail == nil {
+				s, err := decodeSettings(raw[3])
+				if err != nil {
+					rows.Close()
+					return n, fmt.Errorf("query: export: settings of row %d: %w", n+1, err)
+				}
+				r.Head, r.Tail, r.Settings = nil, nil, &s
 			}
-			if err := fn(s, string(raw[1])); err != nil {
+			if err := fn(r); err != nil {
 				rows.Close()
 				return n, err
 			}

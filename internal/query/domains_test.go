@@ -384,10 +384,13 @@ func TestStreamForExportIsOneSnapshotInHostOrderWithBoundedMemory(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Hosts in an order unrelated to the insertion order; a few of another customer.
+	// Hosts in an order unrelated to the insertion order; a few of another customer. Every other
+	// row has its CSV cells, the others none (as rows projected before the projector rendered
+	// them), so their settings are decoded.
 	if _, err := f.pool.Exec(f.ctx, `
-		INSERT INTO domains_v1 (id, customer_id, customer_name, customer_ancestors, host, settings, created_at, updated_at, version, last_seq)
-		SELECT gen_random_uuid(), c.id, c.name, c.ancestors, h, jsonb_set($3::jsonb, '{host}', to_jsonb(h))::json, now(), now(), 1, 1
+		INSERT INTO domains_v1 (id, customer_id, customer_name, customer_ancestors, host, settings, created_at, updated_at, version, last_seq, csv_cells)
+		SELECT gen_random_uuid(), c.id, c.name, c.ancestors, h, jsonb_set($3::jsonb, '{host}', to_jsonb(h))::json, now(), now(), 1, 1,
+		       CASE WHEN i % 2 = 0 THEN ARRAY[h, '80', '443', 'HTTPS', '"a, b"', '443', 'c', 'r', 'N/A', 'TLSv1.3', 'w'] END
 		FROM customers_v1 c, LATERAL (SELECT i, 'h' || (i * 7919 % 20011) || '-' || i || '.example.com' AS h FROM generate_series(1, $2::int) i) g
 		WHERE c.id = $1`, a, n, string(tmpl)); err != nil {
 		t.Fatal(err)
@@ -413,20 +416,34 @@ func TestStreamForExportIsOneSnapshotInHostOrderWithBoundedMemory(t *testing.T) 
 	var (
 		prev      string
 		seen      int
+		rendered  int
 		unordered int
 		meddled   bool
 	)
 	start := time.Now()
-	count, err := domains.StreamForExport(f.ctx, tx, a, func(s events.DomainSettings, customerName string) error {
+	count, err := domains.StreamForExport(f.ctx, tx, a, func(r query.ExportRow) error {
 		seen++
-		if customerName != "Acmé, \"Quoted\" Ltd" || s.Scheme != "HTTPS" || len(s.Origins) != 1 || s.Cache.TTLMinutes != 120 ||
-			s.WAF.OWASP["A03"] != true || s.SSL.ExpiresAt != "2027-01-31" {
-			t.Fatalf("row %d: %q %+v", seen, customerName, s)
+		if string(r.CustomerName) != "Acmé, \"Quoted\" Ltd" {
+			t.Fatalf("row %d: customer name %q", seen, r.CustomerName)
 		}
-		if s.Host <= prev {
+		var host string
+		if s := r.Settings; s != nil {
+			if r.Head != nil || r.Tail != nil || s.Scheme != "HTTPS" || len(s.Origins) != 1 || s.Cache.TTLMinutes != 120 ||
+				s.WAF.OWASP["A03"] != true || s.SSL.ExpiresAt != "2027-01-31" {
+				t.Fatalf("row %d: %q %q %+v", seen, r.Head, r.Tail, s)
+			}
+			host = s.Host
+		} else {
+			rendered++
+			var ok bool
+			if host, ok = strings.CutSuffix(string(r.Head), ",80,443,HTTPS,"); !ok || string(r.Tail) != ",\"a, b\",443,c,r,N/A,TLSv1.3,w\r\n" {
+				t.Fatalf("row %d: head %q tail %q", seen, r.Head, r.Tail)
+			}
+		}
+		if host <= prev {
 			unordered++
 		}
-		prev = s.Host
+		prev = host
 		if !meddled {
 			// Writes committed while the export runs are not part of its snapshot.
 			meddled = true
@@ -449,6 +466,9 @@ func TestStreamForExportIsOneSnapshotInHostOrderWithBoundedMemory(t *testing.T) 
 	if unordered > 0 {
 		t.Errorf("%d rows out of host order", unordered)
 	}
+	if rendered != n/2 {
+		t.Errorf("%d rows with their CSV line, want %d", rendered, n/2)
+	}
 	if growth := int64(peak) - int64(baseHeap); growth > 16<<20 {
 		t.Errorf("the heap grew by %d MiB while streaming %d domains", growth>>20, n)
 	} else {
@@ -460,7 +480,7 @@ func TestStreamForExportIsOneSnapshotInHostOrderWithBoundedMemory(t *testing.T) 
 	// back as it is, and the transaction stays usable.
 	stop := errors.New("object storage unreachable")
 	seen = 0
-	count, err = domains.StreamForExport(f.ctx, tx, a, func(events.DomainSettings, string) error {
+	count, err = domains.StreamForExport(f.ctx, tx, a, func(query.ExportRow) error {
 		if seen++; seen == 1501 {
 			return stop
 		}
@@ -469,7 +489,7 @@ func TestStreamForExportIsOneSnapshotInHostOrderWithBoundedMemory(t *testing.T) 
 	if !errors.Is(err, stop) || count != 1500 {
 		t.Errorf("StreamForExport with a failing fn = %d, %v", count, err)
 	}
-	if count, err = domains.StreamForExport(f.ctx, tx, a, func(events.DomainSettings, string) error { return nil }); err != nil || count != n {
+	if count, err = domains.StreamForExport(f.ctx, tx, a, func(query.ExportRow) error { return nil }); err != nil || count != n {
 		t.Errorf("StreamForExport again in the same transaction = %d, %v", count, err)
 	}
 	if err := tx.Commit(f.ctx); err != nil {
@@ -483,7 +503,7 @@ func TestStreamForExportIsOneSnapshotInHostOrderWithBoundedMemory(t *testing.T) 
 	}
 	for customer, want := range map[string]int{a: now, b: 3, uuid.NewString(): 0} {
 		err := pgx.BeginTxFunc(f.ctx, f.pool, query.ExportTxOptions, func(tx pgx.Tx) error {
-			got, err := domains.StreamForExport(f.ctx, tx, customer, func(events.DomainSettings, string) error { return nil })
+			got, err := domains.StreamForExport(f.ctx, tx, customer, func(query.ExportRow) error { return nil })
 			if got != want {
 				t.Errorf("customer %s: %d rows, want %d", customer, got, want)
 			}
@@ -513,7 +533,7 @@ func TestStreamForExportIsOneSnapshotInHostOrderWithBoundedMemory(t *testing.T) 
 		case "missing customer":
 			customer = ""
 		}
-		_, err = domains.StreamForExport(f.ctx, tx, customer, func(events.DomainSettings, string) error { return nil })
+		_, err = domains.StreamForExport(f.ctx, tx, customer, func(query.ExportRow) error { return nil })
 		switch name {
 		case "serializable ro":
 			if err != nil {
@@ -545,8 +565,9 @@ func BenchmarkStreamForExport(b *testing.B) {
 		b.Fatal(err)
 	}
 	if _, err := f.pool.Exec(f.ctx, `
-		INSERT INTO domains_v1 (id, customer_id, customer_name, customer_ancestors, host, settings, created_at, updated_at, version, last_seq)
-		SELECT gen_random_uuid(), $1, 'Acme', '{}', h, jsonb_set($3::jsonb, '{host}', to_jsonb(h))::json, now(), now(), 1, 1
+		INSERT INTO domains_v1 (id, customer_id, customer_name, customer_ancestors, host, settings, created_at, updated_at, version, last_seq, csv_cells)
+		SELECT gen_random_uuid(), $1, 'Acme', '{}', h, jsonb_set($3::jsonb, '{host}', to_jsonb(h))::json, now(), now(), 1, 1,
+		       ARRAY[h, '80', '443', 'HTTPS', '"203.0.113.10; 203.0.113.11 (backup)"', '443; 443', '"enabled; ttl=120m; query string ignored; extensions=css, js; follow origin off"', 'none', '2027-01-31', 'TLSv1.2; TLSv1.3', '"enabled; mode=Block; OWASP A01, A02, A03"']
 		FROM (SELECT 'h' || (i * 7919 % 100003) || '-' || i || '.example.com' AS h FROM generate_series(1, $2::int) i) g`, a, n, string(tmpl)); err != nil {
 		b.Fatal(err)
 	}
@@ -556,7 +577,7 @@ func BenchmarkStreamForExport(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		err := pgx.BeginTxFunc(f.ctx, f.pool, query.ExportTxOptions, func(tx pgx.Tx) error {
-			got, err := domains.StreamForExport(f.ctx, tx, a, func(events.DomainSettings, string) error { return nil })
+			got, err := domains.StreamForExport(f.ctx, tx, a, func(query.ExportRow) error { return nil })
 			if got != n {
 				b.Fatalf("%d rows", got)
 			}

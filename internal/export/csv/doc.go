@@ -6,6 +6,12 @@
 // report size and digest without keeping the file. A customer without domains gets the header
 // row only.
 //
+// A row's cells but its customer name depend on the domain's own settings only, so they can be
+// rendered ahead of time: [EncodeCells] renders them once, when the domain changes (the projector
+// keeps them in the read model), and [Writer.WriteEncoded] joins them with the customer name into
+// the same line that [Writer.Write] writes, at the cost of copying bytes. That is what lets an
+// export stream a million domains in a few seconds.
+//
 // The file follows RFC 4180: fields are separated by commas, records end with CRLF, and a field
 // containing a comma, a double quote, a line break or a leading space is quoted, with its quotes
 // doubled.

@@ -2,6 +2,7 @@ package csvexport
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"io"
 )
@@ -13,11 +14,17 @@ const bufferSize = 64 << 10
 // buffer, never the file. It is not safe for concurrent use.
 type Writer struct {
 	out    *countingWriter
+	buf    *bufio.Writer
 	csv    *csv.Writer
 	cells  cellBuffer
 	record [len(header)]string
 	rows   int
 	err    error
+
+	// name is the last customer name WriteEncoded was given, and nameCell its cell, made safe and
+	// encoded; a run of rows of one customer encodes it once.
+	name, nameCell []byte
+	named          bool
 }
 
 // NewWriter returns a Writer that writes to w. It starts the file with the UTF-8 byte order mark
@@ -34,7 +41,7 @@ func NewWriter(w io.Writer, opts ...Option) *Writer {
 	// byte order mark and every record share one buffer.
 	cw := csv.NewWriter(buf)
 	cw.UseCRLF = true
-	wr := &Writer{out: out, csv: cw}
+	wr := &Writer{out: out, buf: buf, csv: cw}
 	if _, err := buf.WriteString(bom); err != nil {
 		wr.err = err
 	} else if err := cw.Write(header[:]); err != nil {
@@ -53,6 +60,31 @@ func (w *Writer) Write(r Row) error {
 	err := w.csv.Write(w.record[:])
 	clear(w.record[:])
 	if err != nil {
+		w.err = err
+		return err
+	}
+	w.rows++
+	return nil
+}
+
+// WriteEncoded writes the next row from its parts rendered ahead of time: head and tail as
+// Cells.Head and Cells.Tail return them for the row's cells, and the customer name as it is, which
+// WriteEncoded makes safe and encodes as Write does. The line is byte for byte the one Write
+// writes for the same row. Once a write to the underlying io.Writer has failed, WriteEncoded
+// returns that error and writes nothing more.
+func (w *Writer) WriteEncoded(head, customerName, tail []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	if !w.named || !bytes.Equal(customerName, w.name) {
+		w.name = append(w.name[:0], customerName...)
+		cell := neutralizeCell(append([]byte(nil), customerName...), 0)
+		w.nameCell = appendField(w.nameCell[:0], string(cell))
+		w.named = true
+	}
+	w.buf.Write(head)
+	w.buf.Write(w.nameCell)
+	if _, err := w.buf.Write(tail); err != nil { // a bufio.Writer's error sticks: the last write reports any
 		w.err = err
 		return err
 	}

@@ -342,8 +342,11 @@ func (p *Processor) export(ctx context.Context, x domain.Export) (events.ExportS
 // write streams the customer's domains from tx's snapshot through the CSV writer into w.
 func (p *Processor) write(ctx context.Context, tx pgx.Tx, customerID string, w io.Writer) written {
 	cw := csvexport.NewWriter(w, csvexport.WithSHA256())
-	_, err := p.domains.StreamForExport(ctx, tx, customerID, func(s events.DomainSettings, customerName string) error {
-		return cw.Write(Row(s, customerName))
+	_, err := p.domains.StreamForExport(ctx, tx, customerID, func(r query.ExportRow) error {
+		if r.Settings != nil {
+			return cw.Write(csvexport.FromSettings(*r.Settings, string(r.CustomerName)))
+		}
+		return cw.WriteEncoded(r.Head, r.CustomerName, r.Tail)
 	})
 	if err == nil {
 		err = cw.Flush()
@@ -352,56 +355,6 @@ func (p *Processor) write(ctx context.Context, tx pgx.Tx, customerID string, w i
 		return written{err: fmt.Errorf("worker: stream domains of customer %s: %w", customerID, err)}
 	}
 	return written{rows: cw.Rows(), bytes: cw.Bytes(), sum: cw.Sum()}
-}
-
-// Row maps a domain's settings and its customer's name onto a CSV row. An SSL expiry that is not
-// a YYYY-MM-DD date is left out.
-func Row(s events.DomainSettings, customerName string) csvexport.Row {
-	r := csvexport.Row{
-		Host:          s.Host,
-		HTTPPorts:     s.HTTPPorts,
-		HTTPSPorts:    s.HTTPSPorts,
-		Scheme:        s.Scheme,
-		CustomerName:  customerName,
-		LoadBalancing: s.LoadBalancing,
-		Cache: csvexport.Cache{
-			Enabled:      s.Cache.Enabled,
-			QueryString:  s.Cache.QueryString,
-			TTLMinutes:   s.Cache.TTLMinutes,
-			Extensions:   s.Cache.Extensions,
-			FollowOrigin: s.Cache.FollowOrigin,
-			ForceParams:  s.Cache.ForceParams,
-		},
-		Redirection: csvexport.Redirection{
-			DomainFlattening: s.Redirection.DomainFlattening,
-			RedirectURL: csvexport.RedirectURL{
-				Enabled: s.Redirection.RedirectURL.Enabled,
-				Scheme:  s.Redirection.RedirectURL.Scheme,
-				URL:     s.Redirection.RedirectURL.URL,
-			},
-		},
-		SSL:          csvexport.SSL{Type: s.SSL.Type},
-		TLSProtocols: s.TLSProtocols,
-		WAF:          csvexport.WAF{Enabled: s.WAF.Enabled, Mode: s.WAF.Mode, OWASP: s.WAF.OWASP},
-	}
-	if len(s.Origins) > 0 {
-		r.Origins = make([]csvexport.Origin, len(s.Origins))
-		for i, o := range s.Origins {
-			r.Origins[i] = csvexport.Origin{Type: o.Type, Address: o.Address, Port: o.Port, Enabled: o.Enabled, Backup: o.Backup}
-		}
-	}
-	if len(s.Redirection.Rules) > 0 {
-		r.Redirection.Rules = make([]csvexport.RedirectRule, len(s.Redirection.Rules))
-		for i, rr := range s.Redirection.Rules {
-			r.Redirection.Rules[i] = csvexport.RedirectRule{Name: rr.Name, Type: rr.Type, StatusCode: rr.StatusCode, URL: rr.URL, Priority: rr.Priority}
-		}
-	}
-	if s.SSL.ExpiresAt != "" {
-		if t, err := time.Parse(time.DateOnly, s.SSL.ExpiresAt); err == nil {
-			r.SSL.ExpiresAt = &t
-		}
-	}
-	return r
 }
 
 // maxSlug bounds the length of Slug's result.

@@ -263,6 +263,47 @@ func TestProcessExportsTheDomains(t *testing.T) {
 	}
 }
 
+// TestProcessRowsWithoutCSVCells checks that rows whose CSV cells the projector did not render
+// (projected before it did so) are exported from their settings, into the very same file.
+func TestProcessRowsWithoutCSVCells(t *testing.T) {
+	e := setup(t)
+	ctx := t.Context()
+	cust := e.customer(t, "@Acmé \"Quoted\", Ltd")
+	e.addDomain(t, cust, "www.example.com", nil)
+	e.addDomain(t, cust, "api.example.com", func(s *events.DomainSettings) {
+		s.SSL.ExpiresAt = "2031-02-03"
+		s.Cache = events.CacheSettings{Enabled: true, TTLMinutes: 30, Extensions: []string{"css", "js"}, ForceParams: []string{"v"}}
+		s.Origins = append(s.Origins, events.Origin{Type: "FQDN", Address: "origin.example.net", Port: 8443, Backup: true})
+		s.Redirection.RedirectURL = events.RedirectURL{Enabled: true, Scheme: "HTTPS", URL: "https://example.com/a?b=1,2"}
+		s.WAF = events.WAFSettings{Enabled: true, Mode: "Block", OWASP: map[string]bool{"A01": true, "A03": true}}
+	})
+	e.addDomain(t, cust, "b.example.org", nil)
+	p := e.processor(t, e.objects)
+	export := func() []byte {
+		req := e.request(t, cust)
+		if err := p.Process(ctx, req.Export.ID, req.Seq); err != nil {
+			t.Fatal(err)
+		}
+		x, err := e.exports.Export(ctx, req.Export.ID)
+		if err != nil || x.Result.Rows != 3 {
+			t.Fatalf("export %+v, %v", x, err)
+		}
+		b, _ := e.readObject(t, x.Result.ObjectKey)
+		return b
+	}
+	rendered := export()
+	tag, err := e.pool.Exec(ctx, "UPDATE domains_v1 SET csv_cells = NULL WHERE customer_id = $1 AND host <> 'b.example.org'", cust)
+	if err != nil || tag.RowsAffected() != 2 {
+		t.Fatalf("clear the cells: %v, %v", tag, err)
+	}
+	if decoded := export(); !bytes.Equal(decoded, rendered) {
+		t.Fatalf("from the settings:\n%q\nfrom the cells:\n%q", decoded, rendered)
+	}
+	if !bytes.Contains(rendered, []byte(`"'@Acmé ""Quoted"", Ltd"`)) || !bytes.Contains(rendered, []byte("origin.example.net (backup, disabled)")) {
+		t.Fatalf("file:\n%s", rendered)
+	}
+}
+
 func TestProcessCustomerWithoutDomains(t *testing.T) {
 	e := setup(t)
 	ctx := t.Context()

@@ -15,6 +15,7 @@ import (
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
+	csvexport "github.com/toffstech/customer-management/internal/export/csv"
 )
 
 // Row is one customer of the read model. Absent parents are "".
@@ -293,7 +294,8 @@ func DiffUsers(want, got []UserRow) string {
 }
 
 // DomainRow is one domain of the read model. Settings is the settings JSON in a canonical form
-// (object keys sorted), so that equal settings compare equal as strings.
+// (object keys sorted), so that equal settings compare equal as strings. CSVHead and CSVTail are
+// the domain's CSV line around its customer name (csvexport.Cells), "" when the row has none.
 type DomainRow struct {
 	ID                string
 	CustomerID        string
@@ -301,6 +303,8 @@ type DomainRow struct {
 	CustomerAncestors []string
 	Host              string
 	Settings          string
+	CSVHead           string
+	CSVTail           string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	Version           uint64
@@ -309,8 +313,8 @@ type DomainRow struct {
 
 // String formats a row for diffs.
 func (r DomainRow) String() string {
-	return fmt.Sprintf("{%s customer=%s %q anc=%v host=%q settings=%s created=%s updated=%s v%d seq%d}",
-		r.ID, r.CustomerID, r.CustomerName, r.CustomerAncestors, r.Host, r.Settings,
+	return fmt.Sprintf("{%s customer=%s %q anc=%v host=%q settings=%s csv=%q+%q created=%s updated=%s v%d seq%d}",
+		r.ID, r.CustomerID, r.CustomerName, r.CustomerAncestors, r.Host, r.Settings, r.CSVHead, r.CSVTail,
 		r.CreatedAt.Format(time.RFC3339Nano), r.UpdatedAt.Format(time.RFC3339Nano), r.Version, r.LastSeq)
 }
 
@@ -334,7 +338,8 @@ func DomainIDs(ctx context.Context, js jetstream.JetStream) ([]string, error) {
 
 // ExpectedDomains folds the events of the given domains, loaded from the stream, with
 // domain.Domain.Apply and derives what the read model must hold: the live domains, each with the
-// name and ancestors of its customer taken from customers (the result of Expected), ordered by id.
+// name and ancestors of its customer taken from customers (the result of Expected) and the CSV
+// cells of its folded settings, ordered by id.
 // A live domain whose customer is not among customers is an error: the log contradicts itself.
 func ExpectedDomains(ctx context.Context, store *eventstore.Store, ids []string, customers []Row) ([]DomainRow, error) {
 	byID := make(map[string]Row, len(customers))
@@ -370,9 +375,10 @@ func ExpectedDomains(ctx context.Context, store *eventstore.Store, ids []string,
 		if err != nil {
 			return nil, fmt.Errorf("domain %s: %w", id, err)
 		}
+		cells := csvexport.EncodeCells(csvexport.FromSettings(d.Settings, c.Name))
 		rows = append(rows, DomainRow{
 			ID: d.ID, CustomerID: d.CustomerID, CustomerName: c.Name, CustomerAncestors: append([]string{}, c.Ancestors...),
-			Host: d.Settings.Host, Settings: settings,
+			Host: d.Settings.Host, Settings: settings, CSVHead: cells.Head(), CSVTail: cells.Tail(),
 			CreatedAt: d.CreatedAt.Truncate(time.Microsecond).UTC(), UpdatedAt: d.UpdatedAt.Truncate(time.Microsecond).UTC(),
 			Version: d.Version, LastSeq: d.LastSeq,
 		})
@@ -384,7 +390,7 @@ func ExpectedDomains(ctx context.Context, store *eventstore.Store, ids []string,
 // ActualDomains reads the domains view, ordered by id.
 func ActualDomains(ctx context.Context, db Querier) ([]DomainRow, error) {
 	rows, err := db.Query(ctx, `SELECT id::text, customer_id::text, customer_name, customer_ancestors::text[], host, settings::text,
-		created_at, updated_at, version, last_seq FROM domains ORDER BY id::text`)
+		coalesce(csv_head, ''), coalesce(csv_tail, ''), created_at, updated_at, version, last_seq FROM domains ORDER BY id::text`)
 	if err != nil {
 		return nil, err
 	}
@@ -393,7 +399,7 @@ func ActualDomains(ctx context.Context, db Querier) ([]DomainRow, error) {
 		var version, seq int64
 		var settings string
 		if err := row.Scan(&r.ID, &r.CustomerID, &r.CustomerName, &r.CustomerAncestors, &r.Host, &settings,
-			&r.CreatedAt, &r.UpdatedAt, &version, &seq); err != nil {
+			&r.CSVHead, &r.CSVTail, &r.CreatedAt, &r.UpdatedAt, &version, &seq); err != nil {
 			return r, err
 		}
 		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
@@ -409,6 +415,7 @@ func DiffDomains(want, got []DomainRow) string {
 	return diff(want, got, func(r DomainRow) string { return r.ID }, func(a, b DomainRow) bool {
 		return a.ID == b.ID && a.CustomerID == b.CustomerID && a.CustomerName == b.CustomerName &&
 			slices.Equal(a.CustomerAncestors, b.CustomerAncestors) && a.Host == b.Host && a.Settings == b.Settings &&
+			a.CSVHead == b.CSVHead && a.CSVTail == b.CSVTail &&
 			a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.Version == b.Version && a.LastSeq == b.LastSeq
 	})
 }
