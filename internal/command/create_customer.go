@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
@@ -56,10 +57,10 @@ func (h *Customers) addCustomer(ctx context.Context, b *batch, id string, in dom
 	var tree tail
 	if in.ParentID != "" {
 		var err error
-		if facts.Parent, err = h.placement(ctx, in.ParentID); err != nil {
+		if tree, err = h.tail(ctx, events.TreeSubject); err != nil {
 			return domain.Customer{}, err
 		}
-		if tree, err = h.tail(ctx, events.TreeSubject); err != nil {
+		if facts.Parent, err = h.placement(ctx, in.ParentID); err != nil {
 			return domain.Customer{}, err
 		}
 	}
@@ -93,8 +94,11 @@ func (h *Customers) addCustomer(ctx context.Context, b *batch, id string, in dom
 		if err != nil {
 			return domain.Customer{}, err
 		}
-		parent := facts.Parent.Parent
-		if err := b.hierarchy(in.ParentID, ht, events.HierarchyChildAttachedV1{ChildID: id}, eventstore.Seq(parent.LastSeq), events.CustomerSubject(parent.ID)); err != nil {
+		if _, closed := ht.payload.(events.HierarchyClosedV1); closed {
+			return domain.Customer{}, fmt.Errorf("%w: parent %s was deleted", eventstore.ErrConflict, in.ParentID)
+		}
+		// Expecting the parent's hierarchy unchanged: a concurrent delete of the parent closes it.
+		if err := b.hierarchy(in.ParentID, ht, events.HierarchyChildAttachedV1{ChildID: id}, eventstore.Seq(ht.seq), ""); err != nil {
 			return domain.Customer{}, err
 		}
 	}

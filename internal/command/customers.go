@@ -101,19 +101,17 @@ func (h *Customers) path(ctx context.Context, id string) ([]string, error) {
 }
 
 // placement loads a prospective parent and its ancestors.
+//
+// The parent is read fresh (one direct get when it is cached): the commands that place a customer
+// read the tree's tail first, so a move of the parent is either seen here or fails their
+// expectation on the tree; and its deletion closes its hierarchy, which they expect unchanged.
 func (h *Customers) placement(ctx context.Context, parentID string) (domain.Placement, error) {
-	p, err := h.customer(ctx, parentID, false)
+	p, err := h.customer(ctx, parentID, true)
 	if err != nil {
 		return domain.Placement{}, err
 	}
 	if !p.Exists() {
-		// A cached "deleted" is final, but a missing one may be a stale miss: look again.
-		if p, err = h.customer(ctx, parentID, true); err != nil {
-			return domain.Placement{}, err
-		}
-		if !p.Exists() {
-			return domain.Placement{Parent: &p}, nil
-		}
+		return domain.Placement{Parent: &p}, nil
 	}
 	anc, err := h.path(ctx, p.ParentID)
 	if err != nil {

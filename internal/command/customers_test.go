@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/toffstech/customer-management/internal/chain"
 	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
@@ -35,6 +36,15 @@ func setup(t *testing.T) fixture {
 		t.Fatal(err)
 	}
 	st := eventstore.New(js, nil)
+	// Whatever a test did, concurrently or not, every aggregate's hash chain must hold.
+	t.Cleanup(func() {
+		rep, err := chain.VerifyStream(context.Background(), js, events.StreamName, 0)
+		if err != nil {
+			t.Errorf("verify the log: %v", err)
+		} else if !rep.OK {
+			t.Errorf("the commands broke a hash chain: %v", rep.FirstBreak)
+		}
+	})
 	return fixture{store: st, h: command.NewCustomers(st, nil)}
 }
 

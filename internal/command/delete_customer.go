@@ -11,8 +11,8 @@ import (
 )
 
 // DeleteCustomer deletes a customer that manages no other customer. In one atomic batch it appends
-// customer.deleted, releases the name (expecting the customer's own hierarchy unchanged, so no
-// child can be attached in between) and detaches it from its parent's hierarchy.
+// customer.deleted, releases the name, closes the customer's own hierarchy (expecting it unchanged,
+// so no child can be attached in between) and detaches it from its parent's hierarchy.
 func (h *Customers) DeleteCustomer(ctx context.Context, m Meta, id string) (Result, error) {
 	m.Now = now(m)
 	if m.Actor.Type == events.ActorUser && !auth.MayDeleteOrMove(auth.Role(m.Actor.Role), m.Actor.CustomerID, id) {
@@ -24,7 +24,7 @@ func (h *Customers) DeleteCustomer(ctx context.Context, m Meta, id string) (Resu
 }
 
 func (h *Customers) tryDelete(ctx context.Context, m Meta, c domain.Customer) (Result, error) {
-	hy, _, err := h.hierarchy(ctx, c.ID)
+	hy, hyVersion, err := h.hierarchy(ctx, c.ID)
 	if err != nil {
 		return Result{}, err
 	}
@@ -42,7 +42,10 @@ func (h *Customers) tryDelete(ctx context.Context, m Meta, c domain.Customer) (R
 		return Result{}, err
 	}
 	rel := events.ReservationReleasedV1{Kind: events.KindCustomerName, OwnerType: events.AggregateCustomer, OwnerID: c.ID}
-	if err := b.reservation(key, res, rel, eventstore.Seq(hy.LastSeq), events.HierarchySubject(c.ID)); err != nil {
+	if err := b.reservation(key, res, rel, eventstore.Seq(res.seq), ""); err != nil {
+		return Result{}, err
+	}
+	if err := b.hierarchy(c.ID, tail{seq: hy.LastSeq, version: hyVersion}, events.HierarchyClosedV1{}, eventstore.Seq(hy.LastSeq), ""); err != nil {
 		return Result{}, err
 	}
 	if c.ParentID != "" {
@@ -50,7 +53,7 @@ func (h *Customers) tryDelete(ctx context.Context, m Meta, c domain.Customer) (R
 		if err != nil {
 			return Result{}, err
 		}
-		if err := b.hierarchy(c.ParentID, pt, events.HierarchyChildDetachedV1{ChildID: c.ID}, nil, ""); err != nil {
+		if err := b.hierarchy(c.ParentID, pt, events.HierarchyChildDetachedV1{ChildID: c.ID}, eventstore.Seq(pt.seq), ""); err != nil {
 			return Result{}, err
 		}
 	}

@@ -140,7 +140,8 @@ func (h *Domains) tryAdd(ctx context.Context, m Meta, id, customerID string, s e
 	if err != nil {
 		return DomainResult{}, err
 	}
-	if err := b.members(customerID, mt, events.MembersDomainAddedV1{DomainID: id}, eventstore.Seq(cust.LastSeq), events.CustomerSubject(customerID)); err != nil {
+	// Expecting the members list unchanged: deleting the customer closes it.
+	if err := b.members(customerID, mt, events.MembersDomainAddedV1{DomainID: id}, eventstore.Seq(mt.seq), ""); err != nil {
 		return DomainResult{}, err
 	}
 	return h.commit(ctx, b, d)
@@ -250,7 +251,7 @@ func (h *Domains) UpdateDomain(ctx context.Context, m Meta, id string, ch Domain
 				d.Version++  // the next event of this domain in the batch
 				if hostChanged {
 					rel := events.ReservationReleasedV1{Kind: events.KindDomainHost, OwnerType: events.AggregateDomain, OwnerID: d.ID}
-					if err := b.reservationOf(events.KindDomainHost, events.DomainHostKey(d.Settings.Host), oldRes, rel, nil, ""); err != nil {
+					if err := b.reservationOf(events.KindDomainHost, events.DomainHostKey(d.Settings.Host), oldRes, rel, eventstore.Seq(oldRes.seq), ""); err != nil {
 						return DomainResult{}, err
 					}
 					claim := events.ReservationClaimedV1{Kind: events.KindDomainHost, OwnerType: events.AggregateDomain, OwnerID: d.ID}
@@ -282,14 +283,14 @@ func (h *Domains) UpdateDomain(ctx context.Context, m Meta, id string, ch Domain
 			if err != nil {
 				return DomainResult{}, err
 			}
-			if err := b.members(d.CustomerID, ot, events.MembersDomainRemovedV1{DomainID: d.ID}, nil, ""); err != nil {
+			if err := b.members(d.CustomerID, ot, events.MembersDomainRemovedV1{DomainID: d.ID}, eventstore.Seq(ot.seq), ""); err != nil {
 				return DomainResult{}, err
 			}
 			nt, err := h.c.tail(ctx, events.MembersSubject(to.ID))
 			if err != nil {
 				return DomainResult{}, err
 			}
-			if err := b.members(to.ID, nt, events.MembersDomainAddedV1{DomainID: d.ID}, eventstore.Seq(to.LastSeq), events.CustomerSubject(to.ID)); err != nil {
+			if err := b.members(to.ID, nt, events.MembersDomainAddedV1{DomainID: d.ID}, eventstore.Seq(nt.seq), ""); err != nil {
 				return DomainResult{}, err
 			}
 		}
@@ -326,7 +327,7 @@ func (h *Domains) removeDomain(ctx context.Context, b *batch, d domain.Domain, r
 		return err
 	}
 	rel := events.ReservationReleasedV1{Kind: events.KindDomainHost, OwnerType: events.AggregateDomain, OwnerID: d.ID}
-	if err := b.reservationOf(events.KindDomainHost, key, rt, rel, nil, ""); err != nil {
+	if err := b.reservationOf(events.KindDomainHost, key, rt, rel, eventstore.Seq(rt.seq), ""); err != nil {
 		return err
 	}
 	if !detach {
@@ -336,7 +337,7 @@ func (h *Domains) removeDomain(ctx context.Context, b *batch, d domain.Domain, r
 	if err != nil {
 		return err
 	}
-	return b.members(d.CustomerID, mt, events.MembersDomainRemovedV1{DomainID: d.ID}, nil, "")
+	return b.members(d.CustomerID, mt, events.MembersDomainRemovedV1{DomainID: d.ID}, eventstore.Seq(mt.seq), "")
 }
 
 func domainNotFound(id string) error {

@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/toffstech/customer-management/internal/auth"
 	"github.com/toffstech/customer-management/internal/domain"
@@ -127,7 +128,7 @@ func (h *Customers) tryUpdate(ctx context.Context, m Meta, c domain.Customer, in
 			if err != nil {
 				return Result{}, err
 			}
-			if err := b.hierarchy(c.ParentID, ot, events.HierarchyChildDetachedV1{ChildID: c.ID}, nil, ""); err != nil {
+			if err := b.hierarchy(c.ParentID, ot, events.HierarchyChildDetachedV1{ChildID: c.ID}, eventstore.Seq(ot.seq), ""); err != nil {
 				return Result{}, err
 			}
 		}
@@ -136,8 +137,11 @@ func (h *Customers) tryUpdate(ctx context.Context, m Meta, c domain.Customer, in
 			if err != nil {
 				return Result{}, err
 			}
-			p := facts.Parent.Parent
-			if err := b.hierarchy(newParent, nt, events.HierarchyChildAttachedV1{ChildID: c.ID}, eventstore.Seq(p.LastSeq), events.CustomerSubject(p.ID)); err != nil {
+			if _, closed := nt.payload.(events.HierarchyClosedV1); closed {
+				return Result{}, fmt.Errorf("%w: parent %s was deleted", eventstore.ErrConflict, newParent)
+			}
+			// A concurrent delete of the new parent closes its hierarchy: one of the two fails.
+			if err := b.hierarchy(newParent, nt, events.HierarchyChildAttachedV1{ChildID: c.ID}, eventstore.Seq(nt.seq), ""); err != nil {
 				return Result{}, err
 			}
 		}
@@ -145,7 +149,7 @@ func (h *Customers) tryUpdate(ctx context.Context, m Meta, c domain.Customer, in
 	if oldKey != newKey {
 		who := events.AggregateCustomer
 		rel := events.ReservationReleasedV1{Kind: events.KindCustomerName, OwnerType: who, OwnerID: c.ID}
-		if err := b.reservation(oldKey, oldRes, rel, nil, ""); err != nil {
+		if err := b.reservation(oldKey, oldRes, rel, eventstore.Seq(oldRes.seq), ""); err != nil {
 			return Result{}, err
 		}
 		claim := events.ReservationClaimedV1{Kind: events.KindCustomerName, OwnerType: who, OwnerID: c.ID}

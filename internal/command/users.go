@@ -197,12 +197,8 @@ func (h *Users) addUser(ctx context.Context, b *batch, id string, in domain.Crea
 		return domain.User{}, err
 	}
 	add := events.MembersUserAddedV1{UserID: id}
-	if newCustomer != nil {
-		err = b.members(cust.ID, mt, add, eventstore.Seq(mt.seq), "")
-	} else {
-		err = b.members(cust.ID, mt, add, eventstore.Seq(cust.LastSeq), events.CustomerSubject(cust.ID))
-	}
-	return u, err
+	// Expecting the members list unchanged: deleting the customer closes it.
+	return u, b.members(cust.ID, mt, add, eventstore.Seq(mt.seq), "")
 }
 
 // joinInvalid merges two Invalid errors' fields into one; any other error wins as is.

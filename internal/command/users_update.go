@@ -134,7 +134,7 @@ func (h *Users) UpdateUser(ctx context.Context, m Meta, id string, in domain.Upd
 		}
 		if upd.Email.Set {
 			rel := events.ReservationReleasedV1{Kind: events.KindUserEmail, OwnerType: events.AggregateUser, OwnerID: u.ID}
-			if err := b.reservationOf(events.KindUserEmail, events.UserEmailKey(u.Email), oldRes, rel, nil, ""); err != nil {
+			if err := b.reservationOf(events.KindUserEmail, events.UserEmailKey(u.Email), oldRes, rel, eventstore.Seq(oldRes.seq), ""); err != nil {
 				return UserResult{}, err
 			}
 			claim := events.ReservationClaimedV1{Kind: events.KindUserEmail, OwnerType: events.AggregateUser, OwnerID: u.ID}
@@ -147,14 +147,14 @@ func (h *Users) UpdateUser(ctx context.Context, m Meta, id string, in domain.Upd
 			if err != nil {
 				return UserResult{}, err
 			}
-			if err := b.members(u.CustomerID, ot, events.MembersUserRemovedV1{UserID: u.ID}, nil, ""); err != nil {
+			if err := b.members(u.CustomerID, ot, events.MembersUserRemovedV1{UserID: u.ID}, eventstore.Seq(ot.seq), ""); err != nil {
 				return UserResult{}, err
 			}
 			nt, err := h.c.tail(ctx, events.MembersSubject(facts.Customer.ID))
 			if err != nil {
 				return UserResult{}, err
 			}
-			if err := b.members(facts.Customer.ID, nt, events.MembersUserAddedV1{UserID: u.ID}, eventstore.Seq(facts.Customer.LastSeq), events.CustomerSubject(facts.Customer.ID)); err != nil {
+			if err := b.members(facts.Customer.ID, nt, events.MembersUserAddedV1{UserID: u.ID}, eventstore.Seq(nt.seq), ""); err != nil {
 				return UserResult{}, err
 			}
 		}
@@ -294,7 +294,7 @@ func (h *Users) removeUser(ctx context.Context, b *batch, u domain.User, reason 
 		return err
 	}
 	rel := events.ReservationReleasedV1{Kind: events.KindUserEmail, OwnerType: events.AggregateUser, OwnerID: u.ID}
-	if err := b.reservationOf(events.KindUserEmail, key, rt, rel, nil, ""); err != nil {
+	if err := b.reservationOf(events.KindUserEmail, key, rt, rel, eventstore.Seq(rt.seq), ""); err != nil {
 		return err
 	}
 	if !detach {
@@ -304,7 +304,7 @@ func (h *Users) removeUser(ctx context.Context, b *batch, u domain.User, reason 
 	if err != nil {
 		return err
 	}
-	return b.members(u.CustomerID, mt, events.MembersUserRemovedV1{UserID: u.ID}, nil, "")
+	return b.members(u.CustomerID, mt, events.MembersUserRemovedV1{UserID: u.ID}, eventstore.Seq(mt.seq), "")
 }
 
 // GetUser returns a user's current state from the log.

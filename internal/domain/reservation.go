@@ -25,7 +25,9 @@ func (r *Reservation) Apply(rec Recorded) {
 type Hierarchy struct {
 	// Children holds the child ids in the order they were attached.
 	Children []string
-	LastSeq  uint64
+	// Closed reports that the customer was deleted.
+	Closed  bool
+	LastSeq uint64
 }
 
 // Apply folds a hierarchy event in.
@@ -40,6 +42,8 @@ func (h *Hierarchy) Apply(rec Recorded) {
 				break
 			}
 		}
+	case events.HierarchyClosedV1:
+		h.Closed = true
 	}
 	h.LastSeq = rec.Seq
 }

@@ -51,6 +51,7 @@ var registry = map[string]registration{
 	ReservationReleased:    {version: 1, decode: decoder[ReservationReleasedV1]()},
 	HierarchyChildAttached: {version: 1, decode: decoder[HierarchyChildAttachedV1]()},
 	HierarchyChildDetached: {version: 1, decode: decoder[HierarchyChildDetachedV1]()},
+	HierarchyClosed:        {version: 1, decode: decoder[HierarchyClosedV1]()},
 	TreeCustomerMoved:      {version: 1, decode: decoder[TreeCustomerMovedV1]()},
 	UserCreated:            {version: 1, decode: decoder[UserCreatedV1]()},
 	UserUpdated:            {version: 1, decode: decoder[UserUpdatedV1]()},

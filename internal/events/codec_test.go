@@ -27,6 +27,7 @@ func TestGoldenFilesDecode(t *testing.T) {
 		"reservation.released.v1.json":             ReservationReleasedV1{Kind: KindCustomerName, OwnerType: AggregateCustomer, OwnerID: goldenCustomer},
 		"hierarchy.child_attached.v1.json":         HierarchyChildAttachedV1{ChildID: goldenCustomer},
 		"hierarchy.child_detached.v1.json":         HierarchyChildDetachedV1{ChildID: goldenCustomer},
+		"hierarchy.closed.v1.json":                 HierarchyClosedV1{},
 		"tree.customer_moved.v1.json":              TreeCustomerMovedV1{CustomerID: goldenCustomer, FromParentID: goldenParent},
 		"user.created.v1.json": UserCreatedV1{CustomerID: goldenCustomer, Role: "Owner (All Access)", Name: "Ada Lovelace",
 			Email: "ada@example.com", Remark: "first owner"},

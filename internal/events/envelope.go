@@ -56,6 +56,12 @@ type Envelope struct {
 	// CausationID is the id of the command (or event) that directly caused this event.
 	CausationID string `json:"causationid,omitempty"`
 
+	// PrevHash chains the events of one aggregate (one subject): the Hash of the aggregate's
+	// previous event as stored, empty for its first event. Changing, removing, reordering or
+	// inserting an event therefore breaks the chain at the next event of its aggregate (see
+	// package chain).
+	PrevHash string `json:"prevhash,omitempty"`
+
 	// Data is the payload, encoded as JSON.
 	Data json.RawMessage `json:"data"`
 }

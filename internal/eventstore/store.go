@@ -36,6 +36,8 @@ type Stored struct {
 	// Subject is the subject it was stored on.
 	Subject  string
 	Envelope events.Envelope
+	// Hash is events.Hash of the event's stored bytes: the PrevHash of the subject's next event.
+	Hash string
 }
 
 // Observer is told about appends, for metrics. Its methods must be cheap and safe for concurrent use.
@@ -56,6 +58,9 @@ type Store struct {
 
 	mu     sync.Mutex
 	stream jetstream.Stream // looked up once; its cached info enables direct gets
+
+	headsMu sync.Mutex
+	heads   map[string]head // the last event of recently seen subjects (see chain.go)
 }
 
 // New returns a Store on js. The stream must exist (see EnsureStream). obs may be nil.
@@ -74,6 +79,11 @@ func (s *Store) JetStream() jetstream.JetStream { return s.js }
 // when an expectation fails. A retry of an append that was already stored (same event ids) returns
 // the original sequence instead of a conflict, because JetStream checks expectations before it
 // de-duplicates: the store looks for its own first event at the subject's tail.
+//
+// It chains every event to the previous one of its subject (see chain.go). A message without an
+// expectation is guarded on its subject's tail as read just before the publish; when such a tail
+// moves in between, the append is chained again and retried, so that guard is never the caller's
+// conflict.
 func (s *Store) Append(ctx context.Context, msgs []Message) (uint64, error) {
 	if len(msgs) == 0 {
 		return 0, errors.New("eventstore: nothing to append")
@@ -81,14 +91,45 @@ func (s *Store) Append(ctx context.Context, msgs []Message) (uint64, error) {
 	if err := s.connected(); err != nil {
 		return 0, fmt.Errorf("eventstore: append to %s: %w", msgs[0].Subject, err)
 	}
-	nm := make([]*nats.Msg, len(msgs))
-	for i, m := range msgs {
-		b, err := events.Encode(m.Envelope)
-		if err != nil {
+	for attempt := 1; ; attempt++ {
+		chained, data, auto, err := s.chain(ctx, msgs)
+		if err == nil {
+			var seq uint64
+			seq, err = s.publish(ctx, chained, data)
+			if err == nil {
+				return seq, nil
+			}
+		}
+		if !errors.Is(err, ErrConflict) && !errors.Is(err, errReplayedBatch) {
 			return 0, err
 		}
+		if got, ok := s.alreadyStored(ctx, msgs); ok {
+			return got, nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return 0, err
+		}
+		if attempt < maxChainAttempts && len(auto) > 0 && s.tailsMoved(ctx, auto) {
+			continue
+		}
+		s.obs.Conflicted()
+		return 0, err
+	}
+}
+
+// errReplayedBatch marks a batch JetStream refused as a duplicate.
+var errReplayedBatch = errors.New("eventstore: batch already stored")
+
+// maxChainAttempts bounds how often Append chains again because a tail it guarded on its own
+// moved.
+const maxChainAttempts = 5
+
+// publish appends chained messages with their encoded data.
+func (s *Store) publish(ctx context.Context, msgs []Message, data [][]byte) (uint64, error) {
+	nm := make([]*nats.Msg, len(msgs))
+	for i, m := range msgs {
 		msg := nats.NewMsg(m.Subject)
-		msg.Data = b
+		msg.Data = data[i]
 		msg.Header.Set(jetstream.MsgIDHeader, m.Envelope.ID)
 		if m.Expect != nil {
 			msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(*m.Expect, 10))
@@ -117,16 +158,19 @@ func (s *Store) Append(ctx context.Context, msgs []Message) (uint64, error) {
 	}
 	if err == nil {
 		s.obs.Appended(len(msgs))
+		// A batch is stored contiguously, ending at seq.
+		first := seq - uint64(len(msgs)) + 1
+		for i, m := range msgs {
+			s.remember(m.Subject, first+uint64(i), data[i])
+		}
 		return seq, nil
 	}
-	if isConflict(err) || isDuplicateInBatch(err) {
-		if got, ok := s.alreadyStored(ctx, msgs); ok {
-			return got, nil
-		}
-		if isConflict(err) {
-			s.obs.Conflicted()
-			return 0, fmt.Errorf("%w: %v", ErrConflict, err)
-		}
+	if isConflict(err) {
+		return 0, fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	if isDuplicateInBatch(err) {
+		// A replayed batch: Append finds it at the tail.
+		return 0, fmt.Errorf("%w: append to %s: %w", errReplayedBatch, msgs[0].Subject, err)
 	}
 	return 0, fmt.Errorf("eventstore: append to %s: %w", msgs[0].Subject, err)
 }
@@ -188,6 +232,9 @@ func (s *Store) lastRaw(ctx context.Context, subject string) (*jetstream.RawStre
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, nil
 	}
+	if err == nil {
+		s.remember(subject, m.Sequence, m.Data)
+	}
 	return m, err
 }
 
@@ -232,7 +279,15 @@ func (s *Store) Load(ctx context.Context, subject string, after uint64) ([]Store
 	if err := s.connected(); err != nil {
 		return nil, fmt.Errorf("eventstore: load %s: %w", subject, err)
 	}
-	var out []Stored
+	var (
+		out  []Stored
+		last *jetstream.RawStreamMsg
+	)
+	defer func() {
+		if last != nil {
+			s.remember(subject, last.Sequence, last.Data)
+		}
+	}()
 	from := after + 1
 	for {
 		it, err := jetstreamext.GetBatch(ctx, s.js, events.StreamName, loadPage,
@@ -254,6 +309,7 @@ func (s *Store) Load(ctx context.Context, subject string, after uint64) ([]Store
 			}
 			out = append(out, *st)
 			from = m.Sequence + 1
+			last = m
 			pending, _ = strconv.Atoi(m.Header.Get("Nats-Num-Pending"))
 		}
 		if pending <= 0 {
@@ -267,5 +323,5 @@ func toStored(m *jetstream.RawStreamMsg) (*Stored, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: event at sequence %d: %w", m.Sequence, err)
 	}
-	return &Stored{Seq: m.Sequence, Subject: m.Subject, Envelope: env}, nil
+	return &Stored{Seq: m.Sequence, Subject: m.Subject, Envelope: env, Hash: events.Hash(m.Data)}, nil
 }

@@ -196,17 +196,23 @@ func TestAtomicBatchAllOrNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	attach := func(expect uint64) error {
-		m := msg(t, events.HierarchySubject("p"), events.HierarchyChildAttachedV1{ChildID: "x"}, eventstore.Seq(expect))
+	// A message guarded on another subject starts a new aggregate (its own subject is empty).
+	attach := func(child string, expect uint64) error {
+		m := msg(t, child, events.CustomerCreatedV1{Name: "C"}, eventstore.Seq(expect))
 		m.ExpectSubject = parent
-		_, err := st.Append(ctx, []eventstore.Message{msg(t, events.CustomerSubject(uuid.NewString()), events.CustomerCreatedV1{Name: "C"}, eventstore.Seq(0)), m})
+		_, err := st.Append(ctx, []eventstore.Message{m, msg(t, events.HierarchySubject("p"), events.HierarchyChildAttachedV1{ChildID: "x"}, nil)})
 		return err
 	}
-	if err := attach(pseq); err != nil {
+	child := events.CustomerSubject(uuid.NewString())
+	if err := attach(child, pseq); err != nil {
 		t.Fatalf("attach with current parent: %v", err)
 	}
-	if err := attach(pseq - 1); !errors.Is(err, eventstore.ErrConflict) {
+	if err := attach(events.CustomerSubject(uuid.NewString()), pseq-1); !errors.Is(err, eventstore.ErrConflict) {
 		t.Fatalf("attach with stale parent: %v", err)
+	}
+	// On a subject with events, such a guard would leave the subject's chain unguarded: refused.
+	if err := attach(child, pseq); err == nil || errors.Is(err, eventstore.ErrConflict) {
+		t.Fatalf("a message guarded on another subject, on a subject with events: %v", err)
 	}
 }
 

@@ -193,9 +193,10 @@ func TestIdempotencyKey(t *testing.T) {
 			t.Fatalf("delete: %d %s", r.StatusCode, r.body)
 		}
 	}
-	// customer.deleted, its name released, its owner's user.deleted and email released, members.closed
-	if got := s.eventCount(t) - n; got != 5 {
-		t.Fatalf("two deletes with one key appended %d events, want the 5 of one delete", got)
+	// customer.deleted, its name released, its hierarchy closed, its owner's user.deleted and email
+	// released, members.closed
+	if got := s.eventCount(t) - n; got != 6 {
+		t.Fatalf("two deletes with one key appended %d events, want the 6 of one delete", got)
 	}
 	// A failed request is remembered too (4xx), so a retry gets the same answer.
 	bad := s.do(t, "POST", "/v1/customers", map[string]any{"name": ""}, "Idempotency-Key", "k-bad")
