@@ -89,3 +89,7 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/ini.v1 v1.67.3 // indirect
 )
+
+// watermill-nats v2.1.3 with one fix: its JetStream subscriber could panic with "send on closed
+// channel" when closed while messages flowed (third_party/watermill-nats/PATCH.md).
+replace github.com/ThreeDotsLabs/watermill-nats/v2 => ./third_party/watermill-nats

@@ -161,6 +161,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		UserList:        query.NewUsers(pool),
 		DomainList:      query.NewDomains(pool),
 		ExportList:      query.NewExports(pool),
+		Audit:           query.NewAudit(pool),
+		VerifyChains:    httpapi.ChainsOf(store),
 		SecureCookies:   env.String("COOKIE_SECURE", "false") == "true",
 		Waiter:          waiter,
 		Idempotency:     idem,

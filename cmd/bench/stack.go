@@ -158,20 +158,22 @@ func startStack(ctx context.Context, adminURL string, syncAlways bool, log *slog
 		return nil, err
 	}
 	handler := httpapi.NewServer(httpapi.Deps{
-		Customers:   customers,
-		Users:       users,
-		Domains:     command.NewDomains(customers),
-		Exports:     command.NewExports(customers),
-		Sessions:    sessionSvc,
-		List:        query.NewCustomers(apiPool),
-		UserList:    query.NewUsers(apiPool),
-		DomainList:  query.NewDomains(apiPool),
-		ExportList:  query.NewExports(apiPool),
-		Waiter:      s.waiter,
-		Idempotency: idem,
-		Metrics:     metrics,
-		Logger:      log,
-		Ready:       map[string]httpapi.Checker{"nats": httpapi.NATSReady(apiNC, s.js), "postgres": httpapi.PostgresReady(apiPool)},
+		Customers:    customers,
+		Users:        users,
+		Domains:      command.NewDomains(customers),
+		Exports:      command.NewExports(customers),
+		Sessions:     sessionSvc,
+		List:         query.NewCustomers(apiPool),
+		UserList:     query.NewUsers(apiPool),
+		DomainList:   query.NewDomains(apiPool),
+		ExportList:   query.NewExports(apiPool),
+		Audit:        query.NewAudit(apiPool),
+		VerifyChains: httpapi.ChainsOf(s.store),
+		Waiter:       s.waiter,
+		Idempotency:  idem,
+		Metrics:      metrics,
+		Logger:       log,
+		Ready:        map[string]httpapi.Checker{"nats": httpapi.NATSReady(apiNC, s.js), "postgres": httpapi.PostgresReady(apiPool)},
 	})
 	if err := s.serve(ctx, handler); err != nil {
 		return nil, err

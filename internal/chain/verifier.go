@@ -62,15 +62,20 @@ func NewVerifier() *Verifier {
 // chain holds). Events must come in stream order; after the first break, Add goes on digesting and
 // linking (from the event as it is), but the first break stays the one reported.
 func (v *Verifier) Add(e Event) *Break {
-	v.events++
-	v.last = e.Seq
-	h := events.Hash(e.Data)
-	v.digest.Write([]byte(h))
-	prev, seen := v.links[e.Subject]
 	env, err := events.Decode(e.Data)
-	if err != nil {
-		v.breakAt(e, env, prev, "the event does not decode: "+err.Error())
-		v.links[e.Subject] = link{seq: e.Seq, version: prev.version + 1, hash: h}
+	return v.add(e.Seq, e.Subject, events.Hash(e.Data), env, err)
+}
+
+// add checks one event given its hash and decoded envelope (or the error decoding it).
+func (v *Verifier) add(seq uint64, subject, h string, env events.Envelope, decodeErr error) *Break {
+	v.events++
+	v.last = seq
+	v.digest.Write([]byte(h))
+	prev, seen := v.links[subject]
+	e := Event{Seq: seq, Subject: subject}
+	if decodeErr != nil {
+		v.breakAt(e, env, prev, "the event does not decode: "+decodeErr.Error())
+		v.links[subject] = link{seq: seq, version: prev.version + 1, hash: h}
 		return v.first
 	}
 	switch {
@@ -84,7 +89,7 @@ func (v *Verifier) Add(e Event) *Break {
 	case env.AggregateVersion != prev.version+1:
 		v.breakAt(e, env, prev, fmt.Sprintf("aggregate version %d follows version %d", env.AggregateVersion, prev.version))
 	}
-	v.links[e.Subject] = link{seq: e.Seq, version: env.AggregateVersion, hash: h}
+	v.links[subject] = link{seq: seq, version: env.AggregateVersion, hash: h}
 	return v.first
 }
 

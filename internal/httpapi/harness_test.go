@@ -111,7 +111,8 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	customers := command.NewCustomers(eventstore.New(js, metrics), command.RoleAuthorizer{})
+	store := eventstore.New(js, metrics)
+	customers := command.NewCustomers(store, command.RoleAuthorizer{})
 	creds := &credentials.ForCommands{P: passwords}
 	users := command.NewUsers(customers, creds, command.AuthPasswords{})
 	sessionSvc := session.New(users, passwords, sessions, throttle, 0)
@@ -140,6 +141,8 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		UserList:        query.NewUsers(pool),
 		DomainList:      query.NewDomains(pool),
 		ExportList:      query.NewExports(pool),
+		Audit:           query.NewAudit(pool),
+		VerifyChains:    httpapi.ChainsOf(store),
 		Waiter:          waiter,
 		Idempotency:     idem,
 		Metrics:         metrics,

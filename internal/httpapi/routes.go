@@ -30,6 +30,10 @@ func (s *server) routes(r *gin.Engine) {
 	v1.PATCH("/customers/:id", s.idempotent, s.updateCustomer)
 	v1.DELETE("/customers/:id", s.idempotent, s.deleteCustomer)
 
+	v1.GET("/customers/:id/history", s.consistent, s.history)
+	v1.GET("/customers/:id/history/verify", s.verifyHistory)
+	v1.GET("/audit", s.consistent, s.auditLog)
+
 	v1.POST("/customers/:id/domains", s.idempotent, s.addDomain)
 	v1.GET("/customers/:id/domains", s.consistent, s.listDomains)
 	v1.GET("/domains/:id", s.consistent, s.getDomain)

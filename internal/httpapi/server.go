@@ -49,9 +49,12 @@ type Deps struct {
 	UserList    UserLister
 	DomainList  DomainLister
 	ExportList  ExportLister
-	Waiter      Waiter
-	Idempotency *idempotency.Store
-	Metrics     *Metrics
+	// Audit answers the history and the Audit Log; VerifyChains recomputes hash chains.
+	Audit        AuditReader
+	VerifyChains ChainVerifier
+	Waiter       Waiter
+	Idempotency  *idempotency.Store
+	Metrics      *Metrics
 	// SecureCookies marks the session cookies Secure (served over HTTPS only).
 	SecureCookies bool
 	// Ready lists named readiness checks (e.g. "nats", "postgres").

@@ -43,22 +43,25 @@ func (customers) reads(subject string) bool {
 
 // queue implements reducer.
 func (customers) queue(b *pgx.Batch, ev event) error {
-	if rest, ok := strings.CutPrefix(ev.Subject, userSubjectPrefix); ok {
-		return queueUser(b, ev, rest)
-	}
-	if rest, ok := strings.CutPrefix(ev.Subject, domainSubjectPrefix); ok {
-		return queueDomain(b, ev, rest)
-	}
-	if rest, ok := strings.CutPrefix(ev.Subject, exportSubjectPrefix); ok {
-		return queueExport(b, ev, rest)
-	}
-	id, err := parseID(strings.TrimPrefix(ev.Subject, customerSubjectPrefix))
+	kind, idText := resourceOf(ev.Subject)
+	id, err := parseID(idText)
 	if err != nil {
-		return &eventError{fmt.Sprintf("subject %q does not name a customer: %v", ev.Subject, err)}
+		return &eventError{fmt.Sprintf("subject %q does not name a %s: %v", ev.Subject, kind, err)}
 	}
 	env, payload, err := decodeEvent(ev)
 	if err != nil {
 		return err
+	}
+	if err := queueAudit(b, ev, kind, id, env, payload); err != nil {
+		return err
+	}
+	switch kind {
+	case resourceUser:
+		return queueUser(b, ev, id, env, payload)
+	case resourceDomain:
+		return queueDomain(b, ev, id, env, payload)
+	case resourceExport:
+		return queueExport(b, ev, id, env, payload)
 	}
 	version := versionArg(env)
 	seq := int64(ev.Seq)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/toffstech/customer-management/internal/events"
@@ -28,15 +29,7 @@ import (
 var domainSubjectPrefix = events.DomainSubject("")
 
 // queueDomain adds to b the statements applying ev, an event on the subject of domain idText.
-func queueDomain(b *pgx.Batch, ev event, idText string) error {
-	id, err := parseID(idText)
-	if err != nil {
-		return &eventError{fmt.Sprintf("subject %q does not name a domain: %v", ev.Subject, err)}
-	}
-	env, payload, err := decodeEvent(ev)
-	if err != nil {
-		return err
-	}
+func queueDomain(b *pgx.Batch, ev event, id uuid.UUID, env events.Envelope, payload events.Payload) error {
 	version := versionArg(env)
 	seq := int64(ev.Seq)
 

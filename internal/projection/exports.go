@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/toffstech/customer-management/internal/events"
@@ -13,15 +14,7 @@ import (
 var exportSubjectPrefix = events.ExportSubject("")
 
 // queueExport adds the statements applying one export event to the exports read model.
-func queueExport(b *pgx.Batch, ev event, rest string) error {
-	id, err := parseID(rest)
-	if err != nil {
-		return &eventError{fmt.Sprintf("subject %q does not name an export: %v", ev.Subject, err)}
-	}
-	env, payload, err := decodeEvent(ev)
-	if err != nil {
-		return err
-	}
+func queueExport(b *pgx.Batch, ev event, id uuid.UUID, env events.Envelope, payload events.Payload) error {
 	version, seq := versionArg(env), int64(ev.Seq)
 	missing := "the read model holds no export " + id.String()
 	const bump = `version = coalesce($2::bigint, version + 1), last_seq = $3`

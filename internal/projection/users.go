@@ -32,15 +32,7 @@ const (
 )
 
 // queueUser adds to b the statements applying ev, an event on the subject of user idText.
-func queueUser(b *pgx.Batch, ev event, idText string) error {
-	id, err := parseID(idText)
-	if err != nil {
-		return &eventError{fmt.Sprintf("subject %q does not name a user: %v", ev.Subject, err)}
-	}
-	env, payload, err := decodeEvent(ev)
-	if err != nil {
-		return err
-	}
+func queueUser(b *pgx.Batch, ev event, id uuid.UUID, env events.Envelope, payload events.Payload) error {
 	version := versionArg(env)
 	seq := int64(ev.Seq)
 	held := func(what string) string {
@@ -62,6 +54,7 @@ func queueUser(b *pgx.Batch, ev event, idText string) error {
 			if p.CustomerID.Null {
 				return &eventError{"user.updated: customer_id is null"}
 			}
+			var err error
 			if customer, err = parseID(p.CustomerID.Value); err != nil {
 				return &eventError{fmt.Sprintf("user.updated: customer_id: %v", err)}
 			}
