@@ -163,6 +163,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		ExportList:      query.NewExports(pool),
 		Audit:           query.NewAudit(pool),
 		VerifyChains:    httpapi.ChainsOf(store),
+		EventLog:        store,
 		SecureCookies:   env.String("COOKIE_SECURE", "false") == "true",
 		Waiter:          waiter,
 		Idempotency:     idem,

@@ -169,6 +169,7 @@ func startStack(ctx context.Context, adminURL string, syncAlways bool, log *slog
 		ExportList:   query.NewExports(apiPool),
 		Audit:        query.NewAudit(apiPool),
 		VerifyChains: httpapi.ChainsOf(s.store),
+		EventLog:     s.store,
 		Waiter:       s.waiter,
 		Idempotency:  idem,
 		Metrics:      metrics,

@@ -22,6 +22,7 @@ type AuditReader interface {
 	History(ctx context.Context, id string, limit int, cursor string) (query.AuditPage, error)
 	Log(ctx context.Context, p query.AuditParams) (query.AuditPage, error)
 	Resources(ctx context.Context, id string) ([]query.Resource, error)
+	SeqsWithin(ctx context.Context, withinCustomer string, after uint64, limit int) ([]uint64, error)
 }
 
 // ChainVerifier recomputes the hash chains of the given aggregates (chain.VerifySubjects on the

@@ -171,6 +171,10 @@ func (s *server) getCustomer(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if c.Query("as_of") != "" || c.Query("version") != "" {
+		s.customerAt(c, id)
+		return
+	}
 	cu, parent, err := s.Customers.GetCustomer(c.Request.Context(), meta(c), id)
 	if err != nil {
 		fail(c, err)

@@ -143,6 +143,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		ExportList:      query.NewExports(pool),
 		Audit:           query.NewAudit(pool),
 		VerifyChains:    httpapi.ChainsOf(store),
+		EventLog:        store,
 		Waiter:          waiter,
 		Idempotency:     idem,
 		Metrics:         metrics,

@@ -15,6 +15,9 @@ func (s *server) routes(r *gin.Engine) {
 
 	r.POST("/v1/auth/login", withTimeout(requestTimeout), s.login)
 
+	// The raw event stream may follow the log for as long as the client reads: no request timeout.
+	r.GET("/v1/events", s.authenticate, s.streamEvents)
+
 	v1 := r.Group("/v1", withTimeout(requestTimeout), s.authenticate)
 	v1.POST("/auth/logout", s.logout)
 	v1.GET("/me", s.me)

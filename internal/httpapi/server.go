@@ -52,9 +52,11 @@ type Deps struct {
 	// Audit answers the history and the Audit Log; VerifyChains recomputes hash chains.
 	Audit        AuditReader
 	VerifyChains ChainVerifier
-	Waiter       Waiter
-	Idempotency  *idempotency.Store
-	Metrics      *Metrics
+	// EventLog serves the raw events (GET /v1/events).
+	EventLog    RawEvents
+	Waiter      Waiter
+	Idempotency *idempotency.Store
+	Metrics     *Metrics
 	// SecureCookies marks the session cookies Secure (served over HTTPS only).
 	SecureCookies bool
 	// Ready lists named readiness checks (e.g. "nats", "postgres").

@@ -308,3 +308,18 @@ func (a *Audit) Resources(ctx context.Context, id string) ([]Resource, error) {
 	}
 	return out, nil
 }
+
+// SeqsWithin returns the stream sequences of the audited events after seq after whose customer
+// stood within the subtree of withinCustomer when they happened, in order, at most limit.
+func (a *Audit) SeqsWithin(ctx context.Context, withinCustomer string, after uint64, limit int) ([]uint64, error) {
+	within, err := checkID("within_customer", withinCustomer)
+	if err != nil || within == "" {
+		return nil, fmt.Errorf("%w: within_customer is required", ErrBadParam)
+	}
+	rows, err := a.db.Query(ctx, `SELECT seq FROM audit WHERE seq > $1
+		AND (customer_id = $2::uuid OR customer_ancestors @> ARRAY[$2::uuid]) ORDER BY seq LIMIT $3`, int64(after), within, limit)
+	if err != nil {
+		return nil, fmt.Errorf("query: audited events: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uint64])
+}

@@ -51,8 +51,22 @@ func Check(t testing.TB, req *http.Request, resp *http.Response, body []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
 	defer func() { resp.Body = io.NopCloser(bytes.NewReader(body)) }()
+	if resp.StatusCode == http.StatusOK && resp.Header.Get("Content-Type") == "application/x-ndjson" {
+		// NDJSON: the document describes one line; check each.
+		for _, line := range bytes.Split(bytes.TrimSuffix(body, []byte("\n")), []byte("\n")) {
+			if len(line) > 0 {
+				check(t, v, req, resp, line)
+			}
+		}
+		return
+	}
+	check(t, v, req, resp, body)
+}
+
+func check(t testing.TB, v validator.Validator, req *http.Request, resp *http.Response, body []byte) {
+	t.Helper()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
 	ok, errs := v.ValidateHttpResponse(req, resp)
 	if ok {
 		return
