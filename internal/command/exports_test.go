@@ -54,7 +54,7 @@ func TestExportRequestsAndSlots(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second finish of the same job (another worker, a redelivery) records nothing.
-	if _, err := x.Finish(ctx, sys, cur, events.ExportFailedV1{Reason: "late"}); err == nil {
+	if _, err := x.Finish(ctx, sys, cur, events.ExportFailedV2{Code: events.ExportFailureOther, Reason: "late"}); err == nil {
 		t.Fatal("an export finished twice")
 	}
 	// The slot is free again: one more request is accepted, a fifth is not.

@@ -31,11 +31,13 @@ type Export struct {
 	Attempts    int
 	Result      events.ExportSucceededV1
 	Reason      string
-	Downloads   int
-	expired     bool
-	failed      bool
-	Version     uint64
-	LastSeq     uint64
+	// ReasonCode is the failure's stable code (events.ExportFailure*).
+	ReasonCode string
+	Downloads  int
+	expired    bool
+	failed     bool
+	Version    uint64
+	LastSeq    uint64
 }
 
 // Exists reports whether the export was requested.
@@ -51,8 +53,8 @@ func (x *Export) ApplyEnvelope(r Recorded, actor events.Actor) {
 		x.StartedAt, x.Attempts = r.Time, p.Attempt
 	case events.ExportSucceededV1:
 		x.Result, x.FinishedAt = p, r.Time
-	case events.ExportFailedV1:
-		x.failed, x.Reason, x.Attempts, x.FinishedAt = true, p.Reason, p.Attempts, r.Time
+	case events.ExportFailedV2:
+		x.failed, x.Reason, x.ReasonCode, x.Attempts, x.FinishedAt = true, p.Reason, p.Code, p.Attempts, r.Time
 	case events.ExportDownloadedV1:
 		x.Downloads++
 	case events.ExportExpiredV1:

@@ -38,7 +38,7 @@ func TestExportStates(t *testing.T) {
 	}
 	f := &Export{}
 	f.ApplyEnvelope(Recorded{Seq: 1, Payload: events.ExportRequestedV1{}}, who)
-	f.ApplyEnvelope(Recorded{Seq: 2, Payload: events.ExportFailedV1{Reason: "storage down", Attempts: 5}}, events.Actor{})
+	f.ApplyEnvelope(Recorded{Seq: 2, Payload: events.ExportFailedV2{Code: events.ExportFailureStorage, Reason: "storage down", Attempts: 5}}, events.Actor{})
 	if f.Status(t0) != ExportFailed || f.Reason != "storage down" || f.Active() {
 		t.Errorf("failed: %+v", f)
 	}

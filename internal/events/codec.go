@@ -72,7 +72,7 @@ var registry = map[string]registration{
 	ExportRequested:        {version: 1, decode: decoder[ExportRequestedV1]()},
 	ExportStarted:          {version: 1, decode: decoder[ExportStartedV1]()},
 	ExportSucceeded:        {version: 1, decode: decoder[ExportSucceededV1]()},
-	ExportFailed:           {version: 1, decode: decoder[ExportFailedV1]()},
+	ExportFailed:           {version: 2, decode: decoder[ExportFailedV2](), upcasters: map[int]Upcaster{1: upcastExportFailedV1}},
 	ExportDownloaded:       {version: 1, decode: decoder[ExportDownloadedV1]()},
 	ExportExpired:          {version: 1, decode: decoder[ExportExpiredV1]()},
 	ExportSlotTaken:        {version: 1, decode: decoder[ExportSlotTakenV1]()},

@@ -52,7 +52,9 @@ func TestGoldenFilesDecode(t *testing.T) {
 		"export.succeeded.v1.json": ExportSucceededV1{ObjectKey: "exports/0193a1b2-0000-7000-8000-0000000000e1.csv",
 			Filename: "acme-ltd-domains-20261127.csv", Rows: 3, Bytes: 1234,
 			SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", ExpiresAt: "2026-12-04T10:15:30Z"},
-		"export.failed.v1.json":     ExportFailedV1{Reason: "The export storage could not be reached; try again later.", Attempts: 5},
+		// Version 1, upcast: the code comes from the reason.
+		"export.failed.v1.json":     ExportFailedV2{Code: ExportFailureStorage, Reason: "The export storage could not be reached; try again later.", Attempts: 5},
+		"export.failed.v2.json":     ExportFailedV2{Code: ExportFailureAttempts, Reason: "The export could not be completed after several attempts; please request it again.", Attempts: 5},
 		"export.downloaded.v1.json": ExportDownloadedV1{},
 		"export.expired.v1.json":    ExportExpiredV1{},
 		"exportslots.taken.v1.json": ExportSlotTakenV1{ExportID: "0193a1b2-0000-7000-8000-0000000000e1"},
@@ -187,5 +189,33 @@ func goldenSettings() DomainSettings {
 		SSL:          SSLSettings{Type: "Auto SSL", ExpiresAt: "2027-01-31"},
 		TLSProtocols: []string{"TLSv1.2", "TLSv1.3"},
 		WAF:          WAFSettings{Enabled: true, Mode: "Block", OWASP: map[string]bool{"A01": true, "A02": true, "A03": true}},
+	}
+}
+
+func TestUpcastExportFailedV1(t *testing.T) {
+	for reason, code := range map[string]string{
+		"The export storage could not be reached; please try again later.":                   ExportFailureStorage,
+		"The export storage could not be reached; try again later.":                          ExportFailureStorage,
+		"The domain data could not be read; please try again later.":                         ExportFailureDatabase,
+		"The export could not be completed after several attempts; please request it again.": ExportFailureAttempts,
+		"Something else entirely": ExportFailureOther,
+	} {
+		data, err := json.Marshal(ExportFailedV1{Reason: reason, Attempts: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := DecodeData(Envelope{Type: ExportFailed, SchemaVersion: 1, Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.(ExportFailedV2); got != (ExportFailedV2{Code: code, Reason: reason, Attempts: 3}) {
+			t.Errorf("%q upcast to %+v, want code %s", reason, got, code)
+		}
+	}
+	if _, err := DecodeData(Envelope{Type: ExportFailed, SchemaVersion: 1, Data: []byte(`{"reason": 5}`)}); err == nil {
+		t.Error("malformed v1 data upcast without error")
+	}
+	if _, err := DecodeData(Envelope{Type: ExportFailed, SchemaVersion: 3, Data: []byte(`{}`)}); err == nil {
+		t.Error("a version newer than the build decoded")
 	}
 }

@@ -1,5 +1,10 @@
 package events
 
+import (
+	"encoding/json"
+	"strings"
+)
+
 // Export event types: a CSV export of a customer's domains, from request to download. Never
 // rename them.
 const (
@@ -42,11 +47,53 @@ type ExportSucceededV1 struct {
 	ExpiresAt string `json:"expires_at"`
 }
 
-// ExportFailedV1 is the data of export.failed: after bounded retries, with a reason a user can
-// act on.
+// ExportFailedV2 is the data of export.failed (schema version 2): after bounded retries, with a
+// reason a user can act on and, since version 2, a stable code for programs (one of the
+// ExportFailure codes).
+type ExportFailedV2 struct {
+	Code     string `json:"code"`
+	Reason   string `json:"reason"`
+	Attempts int    `json:"attempts"`
+}
+
+// ExportFailedV1 is the data of export.failed in schema version 1, before the code. It is no
+// longer written: the codec upcasts it to ExportFailedV2 (upcastExportFailedV1).
 type ExportFailedV1 struct {
 	Reason   string `json:"reason"`
 	Attempts int    `json:"attempts"`
+}
+
+// Codes of ExportFailedV2.
+const (
+	ExportFailureStorage  = "storage_unreachable"
+	ExportFailureDatabase = "database_unreadable"
+	ExportFailureAttempts = "attempts_exhausted"
+	ExportFailureOther    = "other"
+)
+
+// exportFailureTexts are the beginnings of the reasons version 1 wrote, by code: every wording a
+// build ever used, so that an old event gets the code a new one would carry.
+var exportFailureTexts = []struct{ prefix, code string }{
+	{"The export storage could not be reached", ExportFailureStorage},
+	{"The domain data could not be read", ExportFailureDatabase},
+	{"The export could not be completed after several attempts", ExportFailureAttempts},
+}
+
+// upcastExportFailedV1 turns export.failed v1 data into v2: the same reason and attempts, and the
+// code its reason stands for (other for a reason no build wrote).
+func upcastExportFailedV1(data json.RawMessage) (json.RawMessage, error) {
+	var v1 ExportFailedV1
+	if err := json.Unmarshal(data, &v1); err != nil {
+		return nil, err
+	}
+	v2 := ExportFailedV2{Code: ExportFailureOther, Reason: v1.Reason, Attempts: v1.Attempts}
+	for _, t := range exportFailureTexts {
+		if strings.HasPrefix(v1.Reason, t.prefix) {
+			v2.Code = t.code
+			break
+		}
+	}
+	return json.Marshal(v2)
 }
 
 // ExportDownloadedV1 is the data of export.downloaded; who downloaded is the envelope's actor.
@@ -65,7 +112,7 @@ func (ExportStartedV1) EventType() string { return ExportStarted }
 func (ExportSucceededV1) EventType() string { return ExportSucceeded }
 
 // EventType implements Payload.
-func (ExportFailedV1) EventType() string { return ExportFailed }
+func (ExportFailedV2) EventType() string { return ExportFailed }
 
 // EventType implements Payload.
 func (ExportDownloadedV1) EventType() string { return ExportDownloaded }

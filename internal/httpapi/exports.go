@@ -32,6 +32,7 @@ type exportJSON struct {
 	Filename    *string    `json:"filename"`
 	DownloadURL *string    `json:"download_url"`
 	Reason      *string    `json:"reason"`
+	ReasonCode  *string    `json:"reason_code"`
 	Downloads   int        `json:"downloads"`
 	Version     uint64     `json:"version"`
 }
@@ -57,6 +58,10 @@ func toExportJSON(x domain.Export, now time.Time) exportJSON {
 	if x.Reason != "" {
 		reason := x.Reason
 		out.Reason = &reason
+	}
+	if x.ReasonCode != "" {
+		code := x.ReasonCode
+		out.ReasonCode = &code
 	}
 	return out
 }

@@ -182,7 +182,7 @@ func auditOf(kind string, id uuid.UUID, payload events.Payload) (auditEntry, err
 		e.template = `Started the domain export of "%2$s" (attempt ` + strconv.Itoa(p.Attempt) + `)`
 	case events.ExportSucceededV1:
 		e.template = `The domain export of "%2$s" succeeded: ` + strconv.Itoa(p.Rows) + ` domains`
-	case events.ExportFailedV1:
+	case events.ExportFailedV2:
 		e.template, e.extra = `The domain export of "%2$s" failed: %3$s`, p.Reason
 	case events.ExportDownloadedV1:
 		e.actionType, e.template = actionDownload, `Downloaded the domain export of "%2$s"`

@@ -37,9 +37,9 @@ func queueExport(b *pgx.Batch, ev event, id uuid.UUID, env events.Envelope, payl
 		expectOne(b, `UPDATE exports_v1 SET status = 'succeeded', finished_at = $4, rows = $5, bytes = $6, sha256 = $7,
 			object_key = $8, filename = $9, expires_at = $10, `+bump+` WHERE id = $1`, missing,
 			id, version, seq, env.Time, p.Rows, p.Bytes, p.SHA256, p.ObjectKey, p.Filename, expires)
-	case events.ExportFailedV1:
-		expectOne(b, `UPDATE exports_v1 SET status = 'failed', finished_at = $4, reason = $5, attempts = $6, `+bump+` WHERE id = $1`,
-			missing, id, version, seq, env.Time, p.Reason, p.Attempts)
+	case events.ExportFailedV2:
+		expectOne(b, `UPDATE exports_v1 SET status = 'failed', finished_at = $4, reason = $5, attempts = $6, reason_code = $7, `+bump+` WHERE id = $1`,
+			missing, id, version, seq, env.Time, p.Reason, p.Attempts, p.Code)
 	case events.ExportDownloadedV1:
 		expectOne(b, `UPDATE exports_v1 SET downloads = downloads + 1, `+bump+` WHERE id = $1`, missing, id, version, seq)
 	case events.ExportExpiredV1:

@@ -24,6 +24,7 @@ type ExportItem struct {
 	Filename    *string    `json:"filename"`
 	ExpiresAt   *time.Time `json:"expires_at"`
 	Reason      *string    `json:"reason"`
+	ReasonCode  *string    `json:"reason_code"`
 	Downloads   int        `json:"downloads"`
 	// ObjectKey is where the file is; never shown to clients.
 	ObjectKey *string `json:"-"`
@@ -44,12 +45,12 @@ type Exports struct {
 func NewExports(pool *pgxpool.Pool) *Exports { return &Exports{db: pool} }
 
 const exportColumns = `id::text, customer_id::text, status, requested_by, requested_at, started_at, finished_at, rows, bytes,
-	sha256, filename, expires_at, reason, downloads, object_key`
+	sha256, filename, expires_at, reason, reason_code, downloads, object_key`
 
 func scanExport(r pgx.Row, now time.Time) (ExportItem, error) {
 	var x ExportItem
 	err := r.Scan(&x.ID, &x.CustomerID, &x.Status, &x.RequestedBy, &x.RequestedAt, &x.StartedAt, &x.FinishedAt, &x.Rows, &x.Bytes,
-		&x.SHA256, &x.Filename, &x.ExpiresAt, &x.Reason, &x.Downloads, &x.ObjectKey)
+		&x.SHA256, &x.Filename, &x.ExpiresAt, &x.Reason, &x.ReasonCode, &x.Downloads, &x.ObjectKey)
 	if err == nil && x.Status == "succeeded" && x.ExpiresAt != nil && !now.Before(*x.ExpiresAt) {
 		x.Status = "expired" // past its expiry, whether or not the sweep recorded it yet
 	}

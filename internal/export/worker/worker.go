@@ -189,7 +189,7 @@ func (p *Processor) Process(ctx context.Context, id string, seq uint64) error {
 	for {
 		if x.Attempts >= p.cfg.MaxAttempts {
 			// Earlier deliveries used up the attempts (a worker died mid-file each time).
-			return p.finish(ctx, log, x, events.ExportFailedV1{Reason: ReasonAttempts, Attempts: x.Attempts})
+			return p.finish(ctx, log, x, events.ExportFailedV2{Code: events.ExportFailureAttempts, Reason: ReasonAttempts, Attempts: x.Attempts})
 		}
 		var done bool
 		if x, done, err = p.start(ctx, x); err != nil || done {
@@ -209,13 +209,13 @@ func (p *Processor) Process(ctx context.Context, id string, seq uint64) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("worker: export %s: %w", id, ctx.Err())
 		}
-		reason := ReasonDatabase
+		code, reason := events.ExportFailureDatabase, ReasonDatabase
 		if errors.Is(err, errStorage) {
-			reason = ReasonStorage
+			code, reason = events.ExportFailureStorage, ReasonStorage
 		}
 		log.Warn("export attempt failed", "attempt", x.Attempts, "max_attempts", p.cfg.MaxAttempts, "err", err)
 		if x.Attempts >= p.cfg.MaxAttempts {
-			return p.finish(ctx, log, x, events.ExportFailedV1{Reason: reason, Attempts: x.Attempts})
+			return p.finish(ctx, log, x, events.ExportFailedV2{Code: code, Reason: reason, Attempts: x.Attempts})
 		}
 		t := time.NewTimer(p.cfg.Backoff(x.Attempts))
 		select {
@@ -266,8 +266,8 @@ func (p *Processor) finish(ctx context.Context, log *slog.Logger, x domain.Expor
 	switch o := outcome.(type) {
 	case events.ExportSucceededV1:
 		log.Info("export succeeded", "rows", o.Rows, "bytes", o.Bytes, "attempt", x.Attempts)
-	case events.ExportFailedV1:
-		log.Warn("export failed", "reason", o.Reason, "attempts", o.Attempts)
+	case events.ExportFailedV2:
+		log.Warn("export failed", "code", o.Code, "attempts", o.Attempts)
 	}
 	return nil
 }

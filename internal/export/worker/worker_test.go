@@ -358,7 +358,7 @@ func TestProcessFailsAfterMaxAttempts(t *testing.T) {
 		t.Errorf("%d puts, want 3", fs.puts.Load())
 	}
 	x, _ := e.exports.Export(ctx, req.Export.ID)
-	if x.Status(time.Now()) != domain.ExportFailed || x.Reason != worker.ReasonStorage || x.Attempts != 3 {
+	if x.Status(time.Now()) != domain.ExportFailed || x.Reason != worker.ReasonStorage || x.ReasonCode != events.ExportFailureStorage || x.Attempts != 3 {
 		t.Fatalf("export: status %s reason %q attempts %d", x.Status(time.Now()), x.Reason, x.Attempts)
 	}
 	if _, _, err := e.objects.Open(ctx, worker.ObjectKey(x.ID, x.Attempts)); !errors.Is(err, storage.ErrNotFound) {
