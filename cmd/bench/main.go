@@ -109,6 +109,9 @@ func runRound(ctx context.Context, opts options, syncAlways, withList bool, rep 
 	if rep.list, err = benchList(ctx, s, opts.listRequests, progress); err != nil {
 		return err
 	}
-	rep.exports, err = benchExports(ctx, s, opts.exportSizes, progress)
+	if rep.exports, err = benchExports(ctx, s, opts.exportSizes, progress); err != nil {
+		return err
+	}
+	rep.audit, err = benchAudit(ctx, s, opts.auditEvents, opts.historyEvents, opts.listRequests, progress)
 	return err
 }

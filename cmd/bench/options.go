@@ -37,6 +37,9 @@ type options struct {
 	cpuProfile string
 	// exportSizes are the numbers of domains of the export benchmark.
 	exportSizes []int
+	// auditEvents is the size of the audit log the Audit Log queries run on; historyEvents the
+	// size of one customer's history.
+	auditEvents, historyEvents int
 }
 
 // fullOptions and quickOptions are the defaults of a full run and of a -quick run.
@@ -44,12 +47,12 @@ var (
 	fullOptions = options{
 		customers: 100_000, writes: 2000, concurrency: 16,
 		lagRate: 200, lagDuration: 10 * time.Second, listRequests: 500, timeout: 30 * time.Minute,
-		exportSizes: []int{10_000, 100_000, 1_000_000},
+		exportSizes: []int{10_000, 100_000, 1_000_000}, auditEvents: 1_000_000, historyEvents: 10_000,
 	}
 	quickOptions = options{
 		quick: true, customers: 5000, writes: 300, concurrency: 16,
 		lagRate: 200, lagDuration: 2 * time.Second, listRequests: 100, timeout: 5 * time.Minute,
-		exportSizes: []int{1_000, 10_000},
+		exportSizes: []int{1_000, 10_000}, auditEvents: 50_000, historyEvents: 2_000,
 	}
 )
 
@@ -66,6 +69,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.DurationVar(&o.lagDuration, "lag-duration", fullOptions.lagDuration, "duration of the read-your-writes benchmark")
 	fs.IntVar(&o.listRequests, "list-requests", fullOptions.listRequests, "GET requests per listing query")
 	fs.DurationVar(&o.timeout, "timeout", fullOptions.timeout, "bound on the whole run")
+	fs.IntVar(&o.auditEvents, "audit-events", fullOptions.auditEvents, "audit rows the Audit Log queries run on")
+	fs.IntVar(&o.historyEvents, "history-events", fullOptions.historyEvents, "events of the one customer whose history is read")
 	sizes := fs.String("export-sizes", "", "comma-separated domain counts of the export benchmark (default 10000,100000,1000000; -quick 1000,10000)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
@@ -89,6 +94,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		pick("concurrency", &o.concurrency, q.concurrency)
 		pick("lag-rate", &o.lagRate, q.lagRate)
 		pick("list-requests", &o.listRequests, q.listRequests)
+		pick("audit-events", &o.auditEvents, q.auditEvents)
+		pick("history-events", &o.historyEvents, q.historyEvents)
 		if !set["lag-duration"] {
 			o.lagDuration = q.lagDuration
 		}

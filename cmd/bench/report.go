@@ -29,6 +29,7 @@ type report struct {
 	list     []listResult
 	identity identityResult
 	exports  []exportResult
+	audit    auditResult
 }
 
 // write prints the whole report.
@@ -56,6 +57,7 @@ func (r *report) write(w io.Writer) error {
 	r.writeIdentity(w)
 	r.writeList(w)
 	r.writeExports(w)
+	r.writeAudit(w)
 	r.writeTargets(w)
 	return nil
 }
@@ -145,6 +147,10 @@ func (r *report) writeTargets(w io.Writer) {
 			spread = float64(hi-lo) / float64(lo)
 		}
 		t.add("exporter peak RSS the same (±20 %) at all sizes", percent(spread), verdict(lo > 0 && spread <= targetRSSSpread))
+	}
+	if a := r.audit; a.rows > 0 {
+		p99 := a.log.pct(99)
+		t.add(fmt.Sprintf("audit query p99 < 50 ms, %d events, one day, one actor", a.rows), ms(p99)+" ms", verdict(p99 < targetAuditP99))
 	}
 	t.write(w, "  ")
 }

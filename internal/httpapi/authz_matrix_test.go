@@ -270,6 +270,33 @@ var matrix = []matrixRow{
 		expect: reads,
 	},
 	{
+		name: "GET the target's history", method: "GET",
+		path:   func(f *matrixFixture, t string) string { return "/v1/customers/" + f.customers[t] + "/history" },
+		expect: auditReads,
+	},
+	{
+		name: "GET the target's history verification", method: "GET",
+		path:   func(f *matrixFixture, t string) string { return "/v1/customers/" + f.customers[t] + "/history/verify" },
+		expect: auditReads,
+	},
+	{
+		name: "GET the target as of version 1", method: "GET",
+		path:   func(f *matrixFixture, t string) string { return "/v1/customers/" + f.customers[t] + "?version=1" },
+		expect: reads,
+	},
+	{
+		name: "GET /v1/audit", method: "GET",
+		path: func(*matrixFixture, string) string {
+			return "/v1/audit?since=2020-01-01T00:00:00Z&until=2100-01-01T00:00:00Z"
+		},
+		expect: auditLog,
+	},
+	{
+		name: "GET /v1/events", method: "GET",
+		path:   func(*matrixFixture, string) string { return "/v1/events?limit=5" },
+		expect: auditLog,
+	},
+	{
 		name: "GET /v1/me", method: "GET",
 		path:   func(*matrixFixture, string) string { return "/v1/me" },
 		expect: everyoneLoggedIn(ok),
@@ -308,6 +335,28 @@ var reads = map[string][4]int{
 	"technical view A": {ok, ok, missing, missing},
 	"business user A":  {ok, ok, missing, missing},
 	"owner B":          {missing, missing, ok, missing},
+}
+
+// auditReads is the expectation of the history of a target: reach, then Audit Log View, which
+// the Technical View and Business User roles lack.
+var auditReads = map[string][4]int{
+	"support":          {ok, ok, ok, ok},
+	"owner A":          {ok, ok, missing, missing},
+	"owner A1":         {missing, ok, missing, missing},
+	"technical view A": {forbid, forbid, missing, missing},
+	"business user A":  {forbid, forbid, missing, missing},
+	"owner B":          {missing, missing, ok, missing},
+}
+
+// auditLog is the expectation of the Audit Log and the raw events, which have no target: every
+// principal with Audit Log View reads its own reach.
+var auditLog = map[string][4]int{
+	"support":          {ok, ok, ok, ok},
+	"owner A":          {ok, ok, ok, ok},
+	"owner A1":         {ok, ok, ok, ok},
+	"technical view A": {forbid, forbid, forbid, forbid},
+	"business user A":  {forbid, forbid, forbid, forbid},
+	"owner B":          {ok, ok, ok, ok},
 }
 
 // everyoneLoggedIn expects code for every logged-in principal on every target.
