@@ -13,6 +13,10 @@
 //
 // It waits for NATS and Postgres to come up, creates or checks the stream, migrates the schema and
 // runs until SIGINT or SIGTERM.
+//
+// `projector rebuild [--projection customers] [--keep-retired]` instead replays the whole log into
+// new tables while the live ones keep serving (a running projector included), switches them in
+// atomically and exits.
 package main
 
 import (
@@ -26,7 +30,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, getenv, os.Stdout); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "rebuild" {
+		err = rebuild(ctx, os.Args[2:], getenv, os.Stdout, os.Stderr)
+	} else {
+		err = run(ctx, getenv, os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "projector:", err)
 		os.Exit(1)
 	}

@@ -28,13 +28,24 @@ const (
 // projection's checkpoint row, skips the events at or below the checkpoint, applies the rest,
 // parks poison events, moves the checkpoint and notifies NotifyChannel.
 type applier struct {
-	pool    *pgxpool.Pool
-	name    string
+	pool *pgxpool.Pool
+	name string
+	// channel is the channel notified of each new checkpoint; empty: NotifyChannel. A rebuild
+	// notifies another channel, so that its progress is never taken for the live read model's.
+	channel string
 	reducer reducer
 	metrics *metrics
 	log     *slog.Logger
 	// checkpoint is the last checkpoint this applier committed or saw.
 	checkpoint atomic.Uint64
+}
+
+// notifyChannel returns the channel the applier notifies.
+func (a *applier) notifyChannel() string {
+	if a.channel != "" {
+		return a.channel
+	}
+	return NotifyChannel
 }
 
 // parkedEvent is an event parked by a committed batch.
@@ -171,7 +182,7 @@ func (a *applier) attempt(ctx context.Context, evs []event, isolate bool) (resul
 	// Other sessions see the commit at once either way.
 	b.Queue(`SET LOCAL synchronous_commit = off`)
 	b.Queue(`UPDATE projection_checkpoints SET last_seq = $2, updated_at = now() WHERE name = $1`, a.name, int64(last))
-	b.Queue(`SELECT pg_notify($1, $2)`, NotifyChannel, a.name+":"+strconv.FormatUint(last, 10))
+	b.Queue(`SELECT pg_notify($1, $2)`, a.notifyChannel(), a.name+":"+strconv.FormatUint(last, 10))
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return result{}, err
 	}
@@ -215,7 +226,7 @@ func (a *applier) fastAttempt(ctx context.Context, evs []event) (result, error) 
 		return res, nil // nothing new
 	}
 	advance.Arguments[2] = int64(last)
-	b.Queue(`SELECT pg_notify($1, $2)`, NotifyChannel, a.name+":"+strconv.FormatUint(last, 10))
+	b.Queue(`SELECT pg_notify($1, $2)`, a.notifyChannel(), a.name+":"+strconv.FormatUint(last, 10))
 	if err := a.pool.SendBatch(ctx, b).Close(); err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "CM001" {
