@@ -154,5 +154,4 @@ func (r *report) writeAudit(w io.Writer) {
 	t.add("GET /v1/audit, one day, one actor", a.log.count(), fmt.Sprintf("%.1f", a.hits),
 		ms(a.log.pct(50)), ms(a.log.pct(99)), ms(a.log.max()))
 	t.write(w, "  ")
-	fmt.Fprintln(w, "  projector rebuild: not built yet (issue 5)")
 }

@@ -112,6 +112,9 @@ func runRound(ctx context.Context, opts options, syncAlways, withList bool, rep 
 	if rep.exports, err = benchExports(ctx, s, opts.exportSizes, progress); err != nil {
 		return err
 	}
-	rep.audit, err = benchAudit(ctx, s, opts.auditEvents, opts.historyEvents, opts.listRequests, progress)
+	if rep.audit, err = benchAudit(ctx, s, opts.auditEvents, opts.historyEvents, opts.listRequests, progress); err != nil {
+		return err
+	}
+	rep.rebuild, err = benchRebuild(ctx, s, progress)
 	return err
 }

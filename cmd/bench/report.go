@@ -30,6 +30,7 @@ type report struct {
 	identity identityResult
 	exports  []exportResult
 	audit    auditResult
+	rebuild  rebuildResult
 }
 
 // write prints the whole report.
@@ -58,6 +59,7 @@ func (r *report) write(w io.Writer) error {
 	r.writeList(w)
 	r.writeExports(w)
 	r.writeAudit(w)
+	r.writeRebuild(w)
 	r.writeTargets(w)
 	return nil
 }
@@ -151,6 +153,11 @@ func (r *report) writeTargets(w io.Writer) {
 	if a := r.audit; a.rows > 0 {
 		p99 := a.log.pct(99)
 		t.add(fmt.Sprintf("audit query p99 < 50 ms, %d events, one day, one actor", a.rows), ms(p99)+" ms", verdict(p99 < targetAuditP99))
+	}
+	if rb := r.rebuild; rb.events > 0 {
+		got := float64(rb.events) / rb.took.Seconds()
+		t.add(fmt.Sprintf("rebuild events/s >= %.0f (50 000 or half the raw upsert rate), %d events", rb.target(), rb.events),
+			fmt.Sprintf("%.0f", got), verdict(got >= rb.target()))
 	}
 	t.write(w, "  ")
 }

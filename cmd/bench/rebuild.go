@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/toffstech/customer-management/internal/projection"
+)
+
+// targetRebuildRate is the rebuild target in events/s, unless half the raw upsert rate measured in
+// the same run is lower.
+const targetRebuildRate = 50_000
+
+// rebuildResult is what the rebuild benchmark measured.
+type rebuildResult struct {
+	events int
+	took   time.Duration
+	swap   time.Duration
+	// upsertRate is the raw pgx batched upsert rate on this database, in rows/s.
+	upsertRate float64
+}
+
+// upsertRows is how many rows the raw upsert measurement writes, 1000 per batch.
+const upsertRows = 200_000
+
+// benchRebuild measures a raw pgx batched upsert, then rebuilds the customers projection from the
+// whole log the run wrote.
+func benchRebuild(ctx context.Context, s *stack, progress func(string, ...any)) (rebuildResult, error) {
+	var res rebuildResult
+	progress("rebuild: raw pgx batched upsert of %d rows", upsertRows)
+	if _, err := s.pool.Exec(ctx, `CREATE TABLE bench_upsert (id bigint PRIMARY KEY, name text NOT NULL, n bigint NOT NULL)`); err != nil {
+		return res, err
+	}
+	t0 := time.Now()
+	for start := 0; start < upsertRows; start += 1000 {
+		b := &pgx.Batch{}
+		for i := start; i < start+1000; i++ {
+			b.Queue(`INSERT INTO bench_upsert (id, name, n) VALUES ($1, $2, 1) ON CONFLICT (id) DO UPDATE SET name = excluded.name, n = bench_upsert.n + 1`,
+				int64(i), fmt.Sprintf("row %d", i))
+		}
+		if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+			return res, err
+		}
+	}
+	res.upsertRate = float64(upsertRows) / time.Since(t0).Seconds()
+
+	progress("rebuild: replaying the whole log into new tables")
+	rep, err := projection.Rebuild(ctx, projection.RebuildConfig{Pool: s.pool, Store: s.store,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return res, err
+	}
+	res.events, res.took, res.swap = rep.Events, rep.Took, rep.Swap
+	return res, nil
+}
+
+// rebuildTarget is the rate the rebuild must reach.
+func (r rebuildResult) target() float64 { return min(targetRebuildRate, r.upsertRate/2) }
+
+// writeRebuild prints the rebuild section.
+func (r *report) writeRebuild(w io.Writer) {
+	rb := r.rebuild
+	if rb.events == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nRebuild: projector rebuild of the customers projection (customers, users, domains, exports, audit) from the run's log\n")
+	t := newTable("measure", ">value")
+	t.add("events replayed", rb.events)
+	t.add("replay seconds", fmt.Sprintf("%.1f", rb.took.Seconds()))
+	t.add("events/s", fmt.Sprintf("%.0f", float64(rb.events)/rb.took.Seconds()))
+	t.add("switch ms", ms(rb.swap))
+	t.add("raw pgx batched upsert rows/s (same database)", fmt.Sprintf("%.0f", rb.upsertRate))
+	t.write(w, "  ")
+}
