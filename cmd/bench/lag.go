@@ -17,6 +17,11 @@ type lagResult struct {
 	// lag holds, per write, the time from receiving its response until the waiter returned for
 	// its consistency token.
 	lag samples
+	// backlog is how many events the projection had yet to apply when the phase began (the
+	// write benchmark's burst), and drained how long it took to apply them; the phase starts
+	// after, so that it measures the steady lag, not the burst's.
+	backlog uint64
+	drained time.Duration
 }
 
 // benchLag PATCHes the customers ids in turn at opts.lagRate writes per second for
@@ -27,6 +32,18 @@ func benchLag(ctx context.Context, s *stack, opts options, ids []string, progres
 	total := max(int(opts.lagDuration.Seconds()*float64(opts.lagRate)), 1)
 	progress("fsync %s: read-your-writes, %d writes at %d/s", fsyncName(s.syncAlways), total, opts.lagRate)
 	res := lagResult{rate: opts.lagRate}
+	last, err := s.lastSeq(ctx)
+	if err != nil {
+		return res, err
+	}
+	if cp := s.waiter.Checkpoint(); cp < last {
+		res.backlog = last - cp
+	}
+	t := time.Now()
+	if err := s.waitProjected(ctx, last, 5*time.Minute); err != nil {
+		return res, err
+	}
+	res.drained = time.Since(t)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 

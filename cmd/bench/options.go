@@ -46,7 +46,7 @@ type options struct {
 var (
 	fullOptions = options{
 		customers: 100_000, writes: 2000, concurrency: 16,
-		lagRate: 200, lagDuration: 10 * time.Second, listRequests: 500, timeout: 30 * time.Minute,
+		lagRate: 200, lagDuration: 10 * time.Second, listRequests: 500, timeout: 90 * time.Minute,
 		exportSizes: []int{10_000, 100_000, 1_000_000}, auditEvents: 1_000_000, historyEvents: 10_000,
 	}
 	quickOptions = options{

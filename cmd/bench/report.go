@@ -96,6 +96,10 @@ func (r *report) writeLag(w io.Writer) {
 			ms(l.lag.pct(50)), ms(l.lag.pct(99)), ms(l.lag.max()))
 	}
 	t.write(w, "  ")
+	for _, rd := range r.rounds {
+		fmt.Fprintf(w, "  fsync %s: the projection first applied the %d events the write benchmark left it, in %s\n",
+			fsyncName(rd.syncAlways), rd.lag.backlog, rd.lag.drained.Round(time.Millisecond))
+	}
 }
 
 // writeList prints the loading and the listing latency.

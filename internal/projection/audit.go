@@ -232,15 +232,21 @@ INSERT INTO audit_v1 (seq, event_id, time, type, action_type, resource_type, res
                       request_id, aggregate_version, action, change)
 SELECT $1, $2, $3, $4, $5, $6, $7, r.name, c.id,
        CASE WHEN $20::bool THEN c.before ELSE $10::uuid END,
-       coalesce(cv.name, $11::text, last.customer_name, ''), coalesce(cv.ancestors, np.anc, last.customer_ancestors, '{}'),
+       n.customer_name, n.ancestors,
        $12, $13::uuid, coalesce((SELECT email FROM audit_actors WHERE user_id = $13::uuid), ''),
-       $14, $15, format($16, r.name, coalesce(cv.name, $11::text, last.customer_name, ''), $17::text), $18::json
+       $14, $15, format($16, r.name, n.customer_name, $17::text), $18::json
 FROM (SELECT coalesce($8::text, ` + name + `, '') AS name) r
 CROSS JOIN (SELECT coalesce($9::uuid, ` + customer + `) AS id, ` + customer + ` AS before) c
 LEFT JOIN customers_v1 cv ON cv.id = c.id
 LEFT JOIN LATERAL (SELECT array_prepend(p.id, p.ancestors) AS anc FROM customers_v1 p WHERE p.id = $19::uuid) np ON true
-LEFT JOIN LATERAL (SELECT a.customer_name, a.customer_ancestors FROM audit_v1 a
-                   WHERE cv.id IS NULL AND a.customer_id = c.id ORDER BY a.seq DESC LIMIT 1) last ON true`
+-- A customer gone from the read model (deleted earlier in the batch) lends its name and place
+-- from its last audit row. CASE runs those lookups only then: as a filter of a lateral join, the
+-- condition would let the scan walk all of a live customer's rows for every event.
+CROSS JOIN LATERAL (SELECT
+    coalesce(cv.name, $11::text, CASE WHEN cv.id IS NULL THEN
+        (SELECT a.customer_name FROM audit_v1 a WHERE a.customer_id = c.id ORDER BY a.seq DESC LIMIT 1) END, '') AS customer_name,
+    coalesce(cv.ancestors, np.anc, CASE WHEN cv.id IS NULL THEN
+        (SELECT a.customer_ancestors FROM audit_v1 a WHERE a.customer_id = c.id ORDER BY a.seq DESC LIMIT 1) END, '{}') AS ancestors) n`
 }
 
 // upsertAuditActorSQL records a user's current email for the audit rows of its actions.
