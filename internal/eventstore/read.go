@@ -31,7 +31,13 @@ func (s *Store) ReadFrom(ctx context.Context, after uint64, follow bool, fn func
 	if err := s.connected(); err != nil {
 		return fmt.Errorf("eventstore: read: %w", err)
 	}
-	st, err := s.js.Stream(ctx, events.StreamName)
+	return ReadStream(ctx, s.js, events.StreamName, after, follow, fn)
+}
+
+// ReadStream is ReadFrom on any stream (auditors' tools verify copies of the log, for one).
+func ReadStream(ctx context.Context, js jetstream.JetStream, stream string, after uint64, follow bool,
+	fn func(seq uint64, subject string, data []byte) error) error {
+	st, err := js.Stream(ctx, stream)
 	if err != nil {
 		return fmt.Errorf("eventstore: read: %w", err)
 	}
@@ -50,7 +56,7 @@ func (s *Store) ReadFrom(ctx context.Context, after uint64, follow bool, fn func
 		if !follow {
 			wait = 10 * time.Second // the events exist: they only have to arrive
 		}
-		got, done, err := s.readBatch(ctx, c, wait, func(seq uint64, subject string, data []byte) (bool, error) {
+		got, done, err := readBatch(ctx, c, wait, func(seq uint64, subject string, data []byte) (bool, error) {
 			if !follow && seq > last {
 				return true, nil
 			}
@@ -76,7 +82,7 @@ func (s *Store) ReadFrom(ctx context.Context, after uint64, follow bool, fn func
 
 // readBatch fetches up to readFetch events, waiting at most wait, and calls fn with each until fn
 // says it is done. It returns how many events it handled.
-func (s *Store) readBatch(ctx context.Context, c jetstream.Consumer, wait time.Duration,
+func readBatch(ctx context.Context, c jetstream.Consumer, wait time.Duration,
 	fn func(seq uint64, subject string, data []byte) (bool, error)) (int, bool, error) {
 	fctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()

@@ -160,8 +160,8 @@ func (s *Store) publish(ctx context.Context, msgs []Message, data [][]byte) (uin
 		s.obs.Appended(len(msgs))
 		// A batch is stored contiguously, ending at seq.
 		first := seq - uint64(len(msgs)) + 1
-		for i, m := range msgs {
-			s.remember(m.Subject, first+uint64(i), data[i])
+		for i, m := range msgs { // the version is known: no need to parse the event again
+			s.rememberHead(m.Subject, head{seq: first + uint64(i), version: m.Envelope.AggregateVersion, hash: events.Hash(data[i])})
 		}
 		return seq, nil
 	}

@@ -47,21 +47,29 @@ func (s *server) auditedCustomer(c *gin.Context) (string, bool) {
 		return "", false
 	}
 	if _, _, err := s.Customers.GetCustomer(c.Request.Context(), meta(c), id); err != nil {
-		if domain.ErrorCode(err) != domain.NotFound {
-			fail(c, err)
-			return "", false
-		}
-		known, err := s.Audit.CustomerWithin(c.Request.Context(), id, scopeOf(c))
-		if err != nil {
-			fail(c, err)
-			return "", false
-		}
-		if !known {
-			fail(c, &domain.Error{Code: domain.NotFound, Message: "Customer not found.", Details: map[string]any{"id": id}})
-			return "", false
-		}
+		return id, s.deletedCustomerWithin(c, id, err)
 	}
 	return id, mayAudit(c)
+}
+
+// deletedCustomerWithin answers for a customer that GetCustomer did not find (err): it passes,
+// returning true, when the audit log knows the customer within the caller's reach (where it stood
+// at its last event) and the caller has Audit Log View; otherwise it answers the request.
+func (s *server) deletedCustomerWithin(c *gin.Context, id string, err error) bool {
+	if domain.ErrorCode(err) != domain.NotFound {
+		fail(c, err)
+		return false
+	}
+	known, err := s.Audit.CustomerWithin(c.Request.Context(), id, scopeOf(c))
+	if err != nil {
+		fail(c, err)
+		return false
+	}
+	if !known {
+		fail(c, &domain.Error{Code: domain.NotFound, Message: "Customer not found.", Details: map[string]any{"id": id}})
+		return false
+	}
+	return mayAudit(c)
 }
 
 // history serves GET /v1/customers/{id}/history: every event of the customer and of its users,

@@ -37,14 +37,8 @@ func (s *server) customerAt(c *gin.Context, id string) {
 		badRequest(c, "The query parameters are not valid.", errs...)
 		return
 	}
-	if _, _, err := s.Customers.GetCustomer(c.Request.Context(), meta(c), id); err != nil {
-		if domain.ErrorCode(err) != domain.NotFound {
-			fail(c, err)
-			return
-		}
-		if _, ok := s.auditedCustomer(c); !ok {
-			return
-		}
+	if _, _, err := s.Customers.GetCustomer(c.Request.Context(), meta(c), id); err != nil && !s.deletedCustomerWithin(c, id, err) {
+		return
 	}
 	cu, parent, err := s.Customers.CustomerAt(c.Request.Context(), id, p)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/toffstech/customer-management/internal/testenv"
 )
 
 // tableDigest returns a digest of every row of a table, in a canonical order.
@@ -102,7 +104,9 @@ func TestRebuildSwitchesInIdenticalTablesWhileTheAPIReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond) // let the readers read the new tables too
+	// The readers go on a little on the new tables.
+	after := reads.Load()
+	testenv.WaitFor(t, 10*time.Second, func() bool { return reads.Load() >= after+40 }, "reads after the switch")
 	close(stopReading)
 	readers.Wait()
 	if n := failures.Load(); n > 0 || reads.Load() < 20 {
