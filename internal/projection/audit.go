@@ -236,7 +236,7 @@ SELECT $1, $2, $3, $4, $5, $6, $7, r.name, c.id,
        $12, $13::uuid, coalesce((SELECT email FROM audit_actors WHERE user_id = $13::uuid), ''),
        $14, $15, format($16, r.name, n.customer_name, $17::text), $18::json
 FROM (SELECT coalesce($8::text, ` + name + `, '') AS name) r
-CROSS JOIN (SELECT coalesce($9::uuid, ` + customer + `) AS id, ` + customer + ` AS before) c
+CROSS JOIN (SELECT coalesce($9::uuid, x.before) AS id, x.before FROM (SELECT ` + customer + ` AS before) x) c
 LEFT JOIN customers_v1 cv ON cv.id = c.id
 LEFT JOIN LATERAL (SELECT array_prepend(p.id, p.ancestors) AS anc FROM customers_v1 p WHERE p.id = $19::uuid) np ON true
 -- A customer gone from the read model (deleted earlier in the batch) lends its name and place
