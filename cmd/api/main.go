@@ -26,6 +26,7 @@ import (
 	"github.com/toffstech/customer-management/internal/export/storage"
 	"github.com/toffstech/customer-management/internal/httpapi"
 	"github.com/toffstech/customer-management/internal/idempotency"
+	"github.com/toffstech/customer-management/internal/keyring"
 	"github.com/toffstech/customer-management/internal/natsembed"
 	"github.com/toffstech/customer-management/internal/projection"
 	"github.com/toffstech/customer-management/internal/query"
@@ -131,9 +132,14 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
+	keys, err := keyring.Ensure(ctx, js, keyring.Replicas(replicas))
+	if err != nil {
+		return err
+	}
+	defer keys.Close()
 	customers := command.NewCustomers(store, command.RoleAuthorizer{})
 	creds := &credentials.ForCommands{P: passwords}
-	users := command.NewUsers(customers, creds, command.AuthPasswords{})
+	users := command.NewUsers(customers, creds, command.AuthPasswords{}, keys)
 	sessionSvc := session.New(users, passwords, sessions, throttle, 0)
 	creds.Changed = sessionSvc.UserChanged
 	if err := sessionSvc.StartCache(ctx); err != nil {

@@ -50,7 +50,7 @@ func benchRebuild(ctx context.Context, s *stack, progress func(string, ...any)) 
 	res.upsertRate = float64(upsertRows) / time.Since(t0).Seconds()
 
 	progress("rebuild: replaying the whole log into new tables")
-	rep, err := projection.Rebuild(ctx, projection.RebuildConfig{Pool: s.pool, Store: s.store,
+	rep, err := projection.Rebuild(ctx, projection.RebuildConfig{Pool: s.pool, Store: s.store, Keys: s.keys,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return res, err

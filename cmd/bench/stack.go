@@ -19,6 +19,7 @@ import (
 	"github.com/toffstech/customer-management/internal/eventstore"
 	"github.com/toffstech/customer-management/internal/httpapi"
 	"github.com/toffstech/customer-management/internal/idempotency"
+	"github.com/toffstech/customer-management/internal/keyring"
 	"github.com/toffstech/customer-management/internal/natsembed"
 	"github.com/toffstech/customer-management/internal/projection"
 	"github.com/toffstech/customer-management/internal/query"
@@ -38,6 +39,8 @@ type stack struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	store  *eventstore.Store
+	// keys is the api's key store of personal data.
+	keys *keyring.Keyring
 	// pool is the api's Postgres pool.
 	pool *pgxpool.Pool
 	// waiter is the api's read-your-writes waiter.
@@ -97,6 +100,10 @@ func startStack(ctx context.Context, adminURL string, syncAlways bool, log *slog
 	if err != nil {
 		return nil, err
 	}
+	if s.keys, err = keyring.Ensure(ctx, s.js); err != nil {
+		return nil, err
+	}
+	s.onClose(func(context.Context) error { s.keys.Close(); return nil })
 
 	db, err := createDatabase(ctx, adminURL)
 	if err != nil {
@@ -148,7 +155,7 @@ func startStack(ctx context.Context, adminURL string, syncAlways bool, log *slog
 	}
 	customers := command.NewCustomers(s.store, command.RoleAuthorizer{})
 	creds := &credentials.ForCommands{P: passwords}
-	users := command.NewUsers(customers, creds, command.AuthPasswords{})
+	users := command.NewUsers(customers, creds, command.AuthPasswords{}, s.keys)
 	sessionSvc := session.New(users, passwords, sessions, throttle, 0)
 	creds.Changed = sessionSvc.UserChanged
 	if err := sessionSvc.StartCache(ctx); err != nil {
@@ -222,7 +229,16 @@ func (s *stack) openPool(ctx context.Context, dsn string) (*pgxpool.Pool, error)
 
 // startProjector runs the projector with its default settings until the stack closes.
 func (s *stack) startProjector(ctx context.Context, pool *pgxpool.Pool, nc *nats.Conn, log *slog.Logger) error {
-	p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc, Logger: log})
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	keys, err := keyring.Ensure(ctx, js)
+	if err != nil {
+		return err
+	}
+	s.onClose(func(context.Context) error { keys.Close(); return nil })
+	p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc, Keys: keys, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/keyring"
 	"github.com/toffstech/customer-management/internal/projection"
 	"github.com/toffstech/customer-management/internal/testenv"
 )
@@ -45,7 +46,12 @@ func startEnv(ctx context.Context, t *testing.T) exporterEnv {
 	if err := projection.Migrate(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
-	p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc})
+	keys, err := keyring.Ensure(ctx, e.js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(keys.Close)
+	p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc, Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -231,7 +231,7 @@ func TestProjectorBinarySurvivesKillsAndMatchesTheLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantUsers, err := projectiontest.ExpectedUsers(ctx, store, uids, want)
+	wantUsers, err := projectiontest.ExpectedUsers(ctx, store, nil, uids, want)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/keyring"
 	"github.com/toffstech/customer-management/internal/projection"
 )
 
@@ -50,8 +51,13 @@ func rebuild(ctx context.Context, args []string, getenv func(string) string, std
 	if err := projection.Migrate(ctx, pool); err != nil {
 		return err
 	}
+	keys, err := keyring.Ensure(ctx, js, keyring.Replicas(cfg.replicas))
+	if err != nil {
+		return err
+	}
+	defer keys.Close()
 	start := time.Now()
-	rep, err := projection.Rebuild(ctx, projection.RebuildConfig{Pool: pool, Store: eventstore.New(js, nil), Projection: *name,
+	rep, err := projection.Rebuild(ctx, projection.RebuildConfig{Pool: pool, Store: eventstore.New(js, nil), Keys: keys, Projection: *name,
 		KeepRetired: *keep, Logger: log})
 	if err != nil {
 		return err

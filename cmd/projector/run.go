@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/keyring"
 	"github.com/toffstech/customer-management/internal/projection"
 )
 
@@ -50,9 +51,15 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 
+	keys, err := keyring.Ensure(ctx, js, keyring.Replicas(cfg.replicas))
+	if err != nil {
+		return err
+	}
+	defer keys.Close()
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc, Registerer: reg, Logger: log})
+	p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc, Keys: keys, Registerer: reg, Logger: log})
 	if err != nil {
 		return err
 	}

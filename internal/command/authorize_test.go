@@ -26,7 +26,7 @@ func TestRoleAuthorizer(t *testing.T) {
 	base := setupUsers(t)
 	ctx := context.Background()
 	h := command.NewCustomers(base.store, command.RoleAuthorizer{})
-	u := command.NewUsers(h, credentials.ForCommands{P: base.creds}, testPasswords{})
+	u := command.NewUsers(h, credentials.ForCommands{P: base.creds}, testPasswords{}, base.keys)
 	sys := command.Meta{Actor: events.Actor{Type: events.ActorSystem}}
 	mk := func(name, parent, email string) command.CustomerWithOwnerResult {
 		r, err := u.CreateCustomerWithOwner(ctx, sys, domain.CreateCustomer{Name: name, ParentID: parent},

@@ -26,6 +26,8 @@ type Customers struct {
 	// users and domains too.
 	users   *Users
 	domains *Domains
+	// keys seal the personal data of users and are destroyed to erase it; set by NewUsers.
+	keys Keys
 }
 
 // NewCustomers returns the customer command handlers. auth nil means AllowAll.
@@ -191,6 +193,8 @@ type batch struct {
 	m    Meta
 	ids  idSeq
 	msgs []eventstore.Message
+	// payloads are the messages' payloads as decided, before any sealing: what the command folds.
+	payloads []events.Payload
 }
 
 func newBatch(m Meta) *batch { return &batch{m: m, ids: idSeq{m: m}} }
@@ -221,6 +225,7 @@ func (b *batch) add(subject, aggType, aggID, resource string, version uint64, p 
 	}
 	env.SetActor(b.m.Actor)
 	b.msgs = append(b.msgs, eventstore.Message{Subject: subject, Envelope: env, Expect: expect, ExpectSubject: expectSubject})
+	b.payloads = append(b.payloads, p)
 	return nil
 }
 
@@ -237,8 +242,13 @@ func (b *batch) reservationOf(kind, key string, t tail, p events.Payload, expect
 	return b.add(events.ReservationSubject(kind, key), events.AggregateReservation, id, "reservations/"+id, t.version+1, p, expect, expectSubject)
 }
 
-func (b *batch) user(u domain.User, p events.Payload, expect *uint64, expectSubject string) error {
-	return b.add(events.UserSubject(u.ID), events.AggregateUser, u.ID, "users/"+u.ID, u.Version+1, p, expect, expectSubject)
+// user adds event p of user u, stored as sealed (p with its personal fields sealed) and folded as p.
+func (b *batch) user(u domain.User, p, sealed events.Payload, expect *uint64, expectSubject string) error {
+	if err := b.add(events.UserSubject(u.ID), events.AggregateUser, u.ID, "users/"+u.ID, u.Version+1, sealed, expect, expectSubject); err != nil {
+		return err
+	}
+	b.payloads[len(b.payloads)-1] = p
+	return nil
 }
 
 func (b *batch) members(customerID string, t tail, p events.Payload, expect *uint64, expectSubject string) error {
@@ -267,8 +277,7 @@ func (b *batch) each(subject string, lastSeq uint64, apply func(domain.Recorded)
 		if m.Subject != subject {
 			continue
 		}
-		p, _ := events.DecodeData(m.Envelope)
-		apply(domain.Recorded{Seq: first + uint64(i), Time: m.Envelope.Time, Version: m.Envelope.AggregateVersion, Payload: p})
+		apply(domain.Recorded{Seq: first + uint64(i), Time: m.Envelope.Time, Version: m.Envelope.AggregateVersion, Payload: b.payloads[i]})
 	}
 }
 

@@ -12,16 +12,38 @@ import (
 
 // DeleteCustomer deletes a customer that manages no other customer. In one atomic batch it appends
 // customer.deleted, releases the name, closes the customer's own hierarchy (expecting it unchanged,
-// so no child can be attached in between) and detaches it from its parent's hierarchy.
+// so no child can be attached in between) and detaches it from its parent's hierarchy. Then it
+// erases the personal data of the customer's users (see erase); when that fails, the customer is
+// deleted all the same and the error says so: EraseCustomer finishes the erasure.
 func (h *Customers) DeleteCustomer(ctx context.Context, m Meta, id string) (Result, error) {
 	m.Now = now(m)
 	if m.Actor.Type == events.ActorUser && !auth.MayDeleteOrMove(auth.Role(m.Actor.Role), m.Actor.CustomerID, id) {
 		return Result{}, &domain.Error{Code: domain.Forbidden, Message: "You cannot delete your own customer."}
 	}
-	return h.onExisting(ctx, m, id, CustomerDelete, func(c domain.Customer) (Result, error) {
+	res, err := h.onExisting(ctx, m, id, CustomerDelete, func(c domain.Customer) (Result, error) {
 		return h.tryDelete(ctx, m, c)
 	})
+	if err != nil {
+		return res, err
+	}
+	erased, err := h.erase(ctx, m, res.Customer)
+	if err != nil {
+		return res, &ErasureIncompleteError{CustomerID: id, Err: err}
+	}
+	return erased, nil
 }
+
+// ErasureIncompleteError reports a customer deleted whose personal data could not be erased yet.
+type ErasureIncompleteError struct {
+	CustomerID string
+	Err        error
+}
+
+func (e *ErasureIncompleteError) Error() string {
+	return "command: customer " + e.CustomerID + " deleted, but the erasure of its personal data failed: " + e.Err.Error()
+}
+
+func (e *ErasureIncompleteError) Unwrap() error { return e.Err }
 
 func (h *Customers) tryDelete(ctx context.Context, m Meta, c domain.Customer) (Result, error) {
 	hy, hyVersion, err := h.hierarchy(ctx, c.ID)

@@ -52,9 +52,13 @@ type Users struct {
 }
 
 // NewUsers returns the user command handlers.
-func NewUsers(customers *Customers, creds Credentials, pw Passwords) *Users {
+func NewUsers(customers *Customers, creds Credentials, pw Passwords, keys Keys) *Users {
+	if keys == nil {
+		panic("command: NewUsers without a key store: personal data would enter the log in clear")
+	}
 	h := &Users{c: customers, creds: creds, pw: pw, cache: newAggregateCache[domain.User](100_000)}
 	customers.users = h // from now on, deleting a customer deletes its users
+	customers.keys = keys
 	return h
 }
 
@@ -80,6 +84,9 @@ func (h *Users) user(ctx context.Context, id string, fresh bool) (domain.User, e
 	}
 	for _, s := range stored {
 		r, err := recorded(s)
+		if err == nil {
+			r, err = h.open(ctx, id, r)
+		}
 		if err != nil {
 			return domain.User{}, err
 		}
@@ -185,7 +192,7 @@ func (h *Users) addUser(ctx context.Context, b *batch, id string, in domain.Crea
 		return domain.User{}, err
 	}
 	u := domain.User{ID: id}
-	if err := b.user(u, evs[0], eventstore.Seq(0), ""); err != nil {
+	if err := h.add(ctx, b, u, evs[0], eventstore.Seq(0), ""); err != nil {
 		return domain.User{}, err
 	}
 	claim := events.ReservationClaimedV1{Kind: events.KindUserEmail, OwnerType: events.AggregateUser, OwnerID: id}

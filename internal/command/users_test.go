@@ -13,6 +13,7 @@ import (
 	"github.com/toffstech/customer-management/internal/credentials"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/events"
+	"github.com/toffstech/customer-management/internal/keyring"
 )
 
 // testPasswords is a stand-in for the password policy and hasher: length and confirmation only,
@@ -36,6 +37,18 @@ type userFixture struct {
 	u     *command.Users
 	creds *credentials.Passwords
 	js    jetstream.JetStream
+	keys  *keyring.Keyring
+}
+
+// testKeys opens the key store of personal data on js, closed when the test ends.
+func testKeys(t *testing.T, js jetstream.JetStream) *keyring.Keyring {
+	t.Helper()
+	k, err := keyring.Ensure(context.Background(), js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(k.Close)
+	return k
 }
 
 func setupUsers(t *testing.T) userFixture {
@@ -46,7 +59,8 @@ func setupUsers(t *testing.T) userFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return userFixture{fixture: f, u: command.NewUsers(f.h, credentials.ForCommands{P: p}, testPasswords{}), creds: p, js: js}
+	keys := testKeys(t, js)
+	return userFixture{fixture: f, u: command.NewUsers(f.h, credentials.ForCommands{P: p}, testPasswords{}, keys), creds: p, js: js, keys: keys}
 }
 
 func pw(s string) command.NewPassword { return command.NewPassword{Password: s, Confirm: s} }
@@ -343,13 +357,13 @@ func TestDeleteWithUsersIsAtomicUnderFailure(t *testing.T) {
 	f := setupUsers(t)
 	ctx := context.Background()
 	sab := &sabotage{ForCommands: credentials.ForCommands{P: f.creds}}
-	u := command.NewUsers(f.h, sab, testPasswords{})
+	u := command.NewUsers(f.h, sab, testPasswords{}, f.keys)
 	res := f.withOwner(t, "Acme", "", "owner@example.com")
 	extra, err := u.CreateUser(ctx, meta, domain.CreateUser{CustomerID: res.Customer.ID, Role: "Business User", Name: "Extra", Email: "extra@example.com"}, pw("correct horse battery"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := command.NewUsers(command.NewCustomers(f.store, nil), credentials.ForCommands{P: f.creds}, testPasswords{})
+	other := command.NewUsers(command.NewCustomers(f.store, nil), credentials.ForCommands{P: f.creds}, testPasswords{}, f.keys)
 	n := 0
 	sab.during = func() {
 		n++

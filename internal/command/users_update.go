@@ -69,7 +69,7 @@ func (h *Users) single(ctx context.Context, m Meta, u domain.User, evs []events.
 	}
 	b := newBatch(m)
 	for _, e := range evs {
-		if err := b.user(u, e, eventstore.Seq(u.LastSeq), ""); err != nil {
+		if err := h.add(ctx, b, u, e, eventstore.Seq(u.LastSeq), ""); err != nil {
 			return UserResult{}, err
 		}
 	}
@@ -129,7 +129,7 @@ func (h *Users) UpdateUser(ctx context.Context, m Meta, id string, in domain.Upd
 			return UserResult{User: u, Seq: u.LastSeq}, err
 		}
 		b := newBatch(m)
-		if err := b.user(u, evs[0], eventstore.Seq(u.LastSeq), ""); err != nil {
+		if err := h.add(ctx, b, u, evs[0], eventstore.Seq(u.LastSeq), ""); err != nil {
 			return UserResult{}, err
 		}
 		if upd.Email.Set {
@@ -285,7 +285,7 @@ func (h *Users) removeUser(ctx context.Context, b *batch, u domain.User, reason 
 	if err != nil {
 		return err
 	}
-	if err := b.user(u, evs[0], eventstore.Seq(u.LastSeq), ""); err != nil {
+	if err := h.add(ctx, b, u, evs[0], eventstore.Seq(u.LastSeq), ""); err != nil {
 		return err
 	}
 	key := events.UserEmailKey(u.Email)

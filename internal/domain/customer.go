@@ -17,6 +17,8 @@ type Customer struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Deleted   bool
+	// Erased reports that the personal data of the customer's users was erased (its key destroyed).
+	Erased bool
 	// Version counts the customer's events; it is the ETag clients send back in If-Match.
 	Version uint64
 	// LastSeq is the stream sequence of the customer's last event: the expectation of its next append.
@@ -48,6 +50,8 @@ func (c *Customer) Apply(r Recorded) {
 	case events.CustomerDeletedV1:
 		c.Deleted = true
 		c.UpdatedAt = r.Time
+	case events.CustomerErasedV1:
+		c.Erased = true
 	}
 	c.Version++
 	if r.Version != 0 {

@@ -51,6 +51,9 @@ func (u *User) Apply(r Recorded) {
 		setIf(&u.Name, p.Name)
 		setIf(&u.Email, p.Email)
 		setIf(&u.Remark, p.Remark)
+		if p.Personal != nil {
+			u.Name, u.Email, u.Remark = p.Personal.Name, p.Personal.Email, p.Personal.Remark
+		}
 	case events.UserDisabledV1:
 		u.Disabled = true
 	case events.UserEnabledV1:
@@ -207,7 +210,7 @@ func (u *User) DecideUpdate(in UpdateUser, f UserFacts) ([]events.Payload, error
 	if in.Email.Set && f.EmailHolder != "" && f.EmailHolder != u.ID {
 		return nil, duplicateEmail()
 	}
-	return []events.Payload{events.UserUpdatedV1(in)}, nil
+	return []events.Payload{events.UserUpdatedV1{CustomerID: in.CustomerID, Role: in.Role, Name: in.Name, Email: in.Email, Remark: in.Remark}}, nil
 }
 
 // DecideDisable disables the user; disabling a disabled user changes nothing.

@@ -47,6 +47,7 @@ var registry = map[string]registration{
 	CustomerCreated:        {version: 1, decode: decoder[CustomerCreatedV1]()},
 	CustomerUpdated:        {version: 1, decode: decoder[CustomerUpdatedV1]()},
 	CustomerDeleted:        {version: 1, decode: decoder[CustomerDeletedV1]()},
+	CustomerErased:         {version: 1, decode: decoder[CustomerErasedV1]()},
 	ReservationClaimed:     {version: 1, decode: decoder[ReservationClaimedV1]()},
 	ReservationReleased:    {version: 1, decode: decoder[ReservationReleasedV1]()},
 	HierarchyChildAttached: {version: 1, decode: decoder[HierarchyChildAttachedV1]()},

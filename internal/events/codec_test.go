@@ -23,6 +23,7 @@ func TestGoldenFilesDecode(t *testing.T) {
 		"customer.updated.v1.json":                 CustomerUpdatedV1{Name: Some("Acme Limited"), ParentID: Null[string]()},
 		"customer.updated.address-cleared.v1.json": CustomerUpdatedV1{Address: Some("")},
 		"customer.deleted.v1.json":                 CustomerDeletedV1{ParentID: goldenParent},
+		"customer.erased.v1.json":                  CustomerErasedV1{},
 		"reservation.claimed.v1.json":              ReservationClaimedV1{Kind: KindCustomerName, OwnerType: AggregateCustomer, OwnerID: goldenCustomer},
 		"reservation.released.v1.json":             ReservationReleasedV1{Kind: KindCustomerName, OwnerType: AggregateCustomer, OwnerID: goldenCustomer},
 		"hierarchy.child_attached.v1.json":         HierarchyChildAttachedV1{ChildID: goldenCustomer},

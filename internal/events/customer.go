@@ -5,6 +5,7 @@ const (
 	CustomerCreated = "customer.created"
 	CustomerUpdated = "customer.updated"
 	CustomerDeleted = "customer.deleted"
+	CustomerErased  = "customer.erased"
 )
 
 // AggregateCustomer is the aggregate type of customers.
@@ -32,6 +33,15 @@ type CustomerDeletedV1 struct {
 	// update the parent's child list.
 	ParentID string `json:"parent_id,omitempty"`
 }
+
+// CustomerErasedV1 is the data of customer.erased, schema version 1: the key sealing the personal
+// data of the customer's users was destroyed (see PersonalFields), so that data now reads as
+// Erased wherever it was copied. It follows the customer's customer.deleted; it is the record of
+// when the erasure happened and by whom, and tells the read models to scrub their copies.
+type CustomerErasedV1 struct{}
+
+// EventType implements Payload.
+func (CustomerErasedV1) EventType() string { return CustomerErased }
 
 // EventType implements Payload.
 func (CustomerCreatedV1) EventType() string { return CustomerCreated }

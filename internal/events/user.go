@@ -40,6 +40,19 @@ type UserUpdatedV1 struct {
 	Name       Opt[string] `json:"name,omitzero"`
 	Email      Opt[string] `json:"email,omitzero"`
 	Remark     Opt[string] `json:"remark,omitzero"`
+	// Personal, set only when the user moves to another customer, restates the user's personal
+	// fields as they are after the event, sealed with the new customer's key (see
+	// PersonalFields): the fields given before the move were sealed with the old customer's key,
+	// and erasing the old customer must not erase a user who lives on elsewhere. It is not a
+	// change: the fields above say what changed.
+	Personal *UserPersonalV1 `json:"personal,omitempty"`
+}
+
+// UserPersonalV1 is a user's personal data, restated by a user.updated that moves the user.
+type UserPersonalV1 struct {
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	Remark string `json:"remark,omitempty"`
 }
 
 // UserDisabledV1 is the data of user.disabled: the user keeps its data but has no access.

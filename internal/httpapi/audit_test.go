@@ -57,12 +57,12 @@ func TestHistoryAuditLogAndVerifyOverHTTP(t *testing.T) {
 			t.Errorf("entry %v", e)
 		}
 	}
-	want := "customer.created user.created domain.added domain.updated domain.removed customer.deleted user.deleted"
+	want := "customer.created user.created domain.added domain.updated domain.removed customer.deleted user.deleted customer.erased"
 	if got := strings.Join(types, " "); got != want {
 		t.Fatalf("history of A1:\n got %s\nwant %s", got, want)
 	}
 	if h[0]["action"] != `Added customer "Audit A1"` || h[0]["action_type"] != "Add" || h[0]["aggregate_version"] != float64(1) ||
-		h[1]["action"] != `Added user owner-audit-a1@example.com to "Audit A1"` ||
+		h[1]["action"] != `Added user [erased] to "Audit A1"` || // A1 is deleted: its users are erased
 		h[3]["action"] != "Edited domain audit.example.com: cache and WAF" || h[3]["aggregate_version"] != float64(2) ||
 		h[4]["action_type"] != "Delete" || h[5]["action"] != `Deleted customer "Audit A1"` {
 		t.Fatalf("history entries: %s", mapString(map[string]any{"h": h}))
@@ -133,7 +133,7 @@ func TestHistoryAuditLogAndVerifyOverHTTP(t *testing.T) {
 			t.Errorf("action_type filter let %v through", e)
 		}
 	}
-	if len(deletes) != 3 { // the domain, A1 and A1's owner
+	if len(deletes) != 4 { // the domain, A1, A1's owner and the erasure of its personal data
 		t.Errorf("%d deletes", len(deletes))
 	}
 	domains := items(t, s.do(t, "GET", "/v1/audit?"+window+"&resource_type=domain&q=AUDIT.example", nil))

@@ -45,6 +45,7 @@ const (
 	ok, created, noContent  = http.StatusOK, http.StatusCreated, http.StatusNoContent
 	unauth, forbid, missing = http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound
 	stale, invalid          = http.StatusPreconditionFailed, http.StatusUnprocessableEntity
+	conflict                = http.StatusConflict
 )
 
 var matrix = []matrixRow{
@@ -278,6 +279,19 @@ var matrix = []matrixRow{
 		name: "GET the target's history verification", method: "GET",
 		path:   func(f *matrixFixture, t string) string { return "/v1/customers/" + f.customers[t] + "/history/verify" },
 		expect: auditReads,
+	},
+	{
+		// The targets are live: support may ask, and is told to delete first; nobody else may ask.
+		name: "POST the target:erase", method: "POST",
+		path: func(f *matrixFixture, t string) string { return "/v1/customers/" + f.customers[t] + ":erase" },
+		expect: map[string][4]int{
+			"support":          {conflict, conflict, conflict, conflict},
+			"owner A":          {forbid, forbid, forbid, forbid},
+			"owner A1":         {forbid, forbid, forbid, forbid},
+			"technical view A": {forbid, forbid, forbid, forbid},
+			"business user A":  {forbid, forbid, forbid, forbid},
+			"owner B":          {forbid, forbid, forbid, forbid},
+		},
 	},
 	{
 		name: "GET the target as of version 1", method: "GET",

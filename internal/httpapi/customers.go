@@ -227,6 +227,27 @@ func (s *server) deleteCustomer(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
+// customerAction serves POST /v1/customers/{id}:erase, which erases the personal data of a deleted
+// customer's users (Toffstech Support).
+func (s *server) customerAction(c *gin.Context) {
+	id, action, _ := strings.Cut(c.Param("id"), ":")
+	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		badRequest(c, "The id in the path is not a valid customer id.", domain.FieldError{Field: "id", Detail: "must be a UUID"})
+		return
+	}
+	if action != "erase" {
+		writeProblem(c, Problem{Type: ProblemNotFound, Title: "Not found.", Status: http.StatusNotFound, Detail: "No such endpoint."})
+		return
+	}
+	res, err := s.Customers.EraseCustomer(c.Request.Context(), meta(c), strings.ToLower(id))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	setConsistency(c, res.Seq)
+	c.JSON(http.StatusOK, gin.H{"id": res.Customer.ID, "deleted": res.Customer.Deleted, "erased": res.Customer.Erased})
+}
+
 // listSorts are the accepted sort orders.
 var listSorts = map[string]bool{"-created_at": true, "created_at": true, "name": true, "-name": true}
 

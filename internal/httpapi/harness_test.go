@@ -27,6 +27,7 @@ import (
 	"github.com/toffstech/customer-management/internal/httpapi"
 	"github.com/toffstech/customer-management/internal/httpapi/openapitest"
 	"github.com/toffstech/customer-management/internal/idempotency"
+	"github.com/toffstech/customer-management/internal/keyring"
 	"github.com/toffstech/customer-management/internal/projection"
 	"github.com/toffstech/customer-management/internal/query"
 	"github.com/toffstech/customer-management/internal/session"
@@ -85,9 +86,14 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	if err := projection.Migrate(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
+	keys, err := keyring.Ensure(ctx, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(keys.Close)
 	var wg sync.WaitGroup
 	if !opts.noProjector {
-		p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc, Linger: time.Millisecond})
+		p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc, Keys: keys, Linger: time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +120,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	store := eventstore.New(js, metrics)
 	customers := command.NewCustomers(store, command.RoleAuthorizer{})
 	creds := &credentials.ForCommands{P: passwords}
-	users := command.NewUsers(customers, creds, command.AuthPasswords{})
+	users := command.NewUsers(customers, creds, command.AuthPasswords{}, keys)
 	sessionSvc := session.New(users, passwords, sessions, throttle, 0)
 	creds.Changed = sessionSvc.UserChanged
 	if err := sessionSvc.StartCache(ctx); err != nil {

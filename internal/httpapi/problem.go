@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/toffstech/customer-management/internal/command"
 	"github.com/toffstech/customer-management/internal/domain"
 )
 
@@ -80,6 +81,15 @@ func fail(c *gin.Context, err error) {
 			writeProblem(c, Problem{Type: m.typ, Title: m.title, Status: m.status, Detail: de.Message, Errors: de.Fields, Extra: de.Details})
 			return
 		}
+	}
+	var ei *command.ErasureIncompleteError
+	if errors.As(err, &ei) {
+		slog.ErrorContext(c.Request.Context(), "erasure incomplete", "request_id", requestID(c), "customer_id", ei.CustomerID, "err", ei.Err)
+		c.Header("Retry-After", "1")
+		writeProblem(c, Problem{Type: ProblemUnavailable, Title: "Erasure incomplete.", Status: http.StatusServiceUnavailable,
+			Detail: "The customer was deleted, but the erasure of its users' personal data could not complete; POST /v1/customers/" +
+				ei.CustomerID + ":erase finishes it.", Extra: map[string]any{"id": ei.CustomerID, "deleted": true, "erased": false}})
+		return
 	}
 	if unavailable(err) {
 		slog.WarnContext(c.Request.Context(), "backing service unavailable", "request_id", requestID(c), "path", c.Request.URL.Path, "err", err)

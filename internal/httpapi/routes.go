@@ -32,6 +32,8 @@ func (s *server) routes(r *gin.Engine) {
 	v1.GET("/customers/:id/manageable-parents", s.consistent, s.manageableParents)
 	v1.PATCH("/customers/:id", s.idempotent, s.updateCustomer)
 	v1.DELETE("/customers/:id", s.idempotent, s.deleteCustomer)
+	// POST /v1/customers/{id}:erase; Gin sees "{id}:erase" as the parameter.
+	v1.POST("/customers/:id", s.idempotent, s.customerAction)
 
 	v1.GET("/customers/:id/history", s.consistent, s.history)
 	v1.GET("/customers/:id/history/verify", s.verifyHistory)

@@ -155,6 +155,9 @@ func (a *applier) attempt(ctx context.Context, evs []event, isolate bool) (resul
 		}
 		if !isolate {
 			if err := a.reducer.queue(b, ev); err != nil {
+				if !isPoison(err) {
+					return result{}, err
+				}
 				queuePark(b, a.name, ev, err)
 				res.parked = append(res.parked, parked(ev, err))
 				continue
@@ -226,6 +229,9 @@ func (a *applier) fastAttempt(ctx context.Context, evs []event) (result, error) 
 			continue
 		}
 		if err := a.reducer.queue(b, ev); err != nil {
+			if !isPoison(err) {
+				return result{}, err
+			}
 			queuePark(b, a.name, ev, err)
 			res.parked = append(res.parked, parked(ev, err))
 			continue

@@ -85,15 +85,28 @@ func queueAudit(b *pgx.Batch, ev event, kind string, id uuid.UUID, env events.En
 		}
 		actor = a
 	}
+	data := string(env.Data)
+	if events.HasPersonal(env.Type) {
+		// The row shows the change with the personal fields opened (the log holds them sealed);
+		// the customer's erasure scrubs them here (see queueErasure).
+		opened, _, err := events.MarshalData(payload)
+		if err != nil {
+			return &eventError{fmt.Sprintf("%s: %v", env.Type, err)}
+		}
+		data = string(opened)
+	}
 	b.Queue(auditInsertSQL[kind], int64(ev.Seq), env.ID, env.Time, env.Type, e.actionType, kind, id,
 		e.name, e.customer, e.other, e.customerName, env.ActorType, actor, env.RequestID, int64(env.AggregateVersion),
-		e.template, e.extra, string(env.Data), e.parent, e.otherBefore)
+		e.template, e.extra, data, e.parent, e.otherBefore)
 	switch p := payload.(type) {
 	case events.UserCreatedV1:
-		b.Queue(upsertAuditActorSQL, id, p.Email)
+		b.Queue(upsertAuditActorSQL, id, p.Email, e.customer)
 	case events.UserUpdatedV1:
 		if p.Email.Set {
-			b.Queue(upsertAuditActorSQL, id, p.Email.Value)
+			b.Queue(upsertAuditActorSQL, id, p.Email.Value, nil)
+		}
+		if p.CustomerID.Set {
+			b.Queue(moveAuditActorSQL, id, e.customer)
 		}
 	}
 	return nil
@@ -127,6 +140,8 @@ func auditOf(kind string, id uuid.UUID, payload events.Payload) (auditEntry, err
 		e.template = `Edited customer "%1$s": ` + changed(p.Name.Set, "name", p.Address.Set, "address", p.ParentID.Set, "manager")
 	case events.CustomerDeletedV1:
 		e.actionType, e.template = actionDelete, `Deleted customer "%1$s"`
+	case events.CustomerErasedV1:
+		e.actionType, e.template = actionDelete, `Erased the personal data of the users of customer "%1$s"`
 
 	case events.UserCreatedV1:
 		e.actionType, e.template, e.name = actionAdd, `Added user %1$s to "%2$s"`, p.Email
@@ -219,10 +234,13 @@ func changed(pairs ...any) string {
 // extra, $18 the event's data, $19 a created customer's parent, $20 true to take as $10
 // the resource's customer before the event.
 var auditInsertSQL = map[string]string{
-	resourceCustomer: auditInsert(`(SELECT name FROM customers_v1 WHERE id = $7)`, `NULL::uuid`),
-	resourceUser:     auditInsert(`(SELECT email FROM users_v1 WHERE id = $7)`, `(SELECT customer_id FROM users_v1 WHERE id = $7)`),
-	resourceDomain:   auditInsert(`(SELECT host FROM domains_v1 WHERE id = $7)`, `(SELECT customer_id FROM domains_v1 WHERE id = $7)`),
-	resourceExport:   auditInsert(`''`, `(SELECT customer_id FROM exports_v1 WHERE id = $7)`),
+	// A customer gone from the read model (customer.erased follows its deletion) keeps the name
+	// of its last audit row.
+	resourceCustomer: auditInsert(`coalesce((SELECT name FROM customers_v1 WHERE id = $7),
+		(SELECT a.resource_name FROM audit_v1 a WHERE a.customer_id = $7 AND a.resource_type = 'customer' ORDER BY a.seq DESC LIMIT 1))`, `NULL::uuid`),
+	resourceUser:   auditInsert(`(SELECT email FROM users_v1 WHERE id = $7)`, `(SELECT customer_id FROM users_v1 WHERE id = $7)`),
+	resourceDomain: auditInsert(`(SELECT host FROM domains_v1 WHERE id = $7)`, `(SELECT customer_id FROM domains_v1 WHERE id = $7)`),
+	resourceExport: auditInsert(`''`, `(SELECT customer_id FROM exports_v1 WHERE id = $7)`),
 }
 
 func auditInsert(name, customer string) string {
@@ -249,7 +267,11 @@ CROSS JOIN LATERAL (SELECT
         (SELECT a.customer_ancestors FROM audit_v1 a WHERE a.customer_id = c.id ORDER BY a.seq DESC LIMIT 1) END, '{}') AS ancestors) n`
 }
 
-// upsertAuditActorSQL records a user's current email for the audit rows of its actions.
+// upsertAuditActorSQL records a user's current email for the audit rows of its actions, and its
+// customer ($3) when it is created (NULL: unchanged).
 const upsertAuditActorSQL = `
-INSERT INTO audit_actors (user_id, email) VALUES ($1, $2)
-ON CONFLICT (user_id) DO UPDATE SET email = excluded.email`
+INSERT INTO audit_actors (user_id, email, customer_id) VALUES ($1, $2, $3)
+ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, customer_id = coalesce(excluded.customer_id, audit_actors.customer_id)`
+
+// moveAuditActorSQL records the new customer ($2) of a user that moved.
+const moveAuditActorSQL = `UPDATE audit_actors SET customer_id = $2 WHERE user_id = $1`

@@ -1,12 +1,14 @@
 package projection
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/toffstech/customer-management/internal/events"
+	"github.com/toffstech/customer-management/internal/personal"
 )
 
 // auditMatchesLog asserts that the audit view has exactly one row per event of a customer, a user,
@@ -56,8 +58,26 @@ func (h *harness) auditMatchesLog() int {
 			h.t.Errorf("no audit row for seq %d (%s %s)", ev.Seq, env.Type, ev.Subject)
 			continue
 		}
+		opened := env.Data
+		if events.HasPersonal(env.Type) {
+			p, err := events.DecodeData(env)
+			fields := 0
+			if err == nil {
+				_, _ = events.MapPersonal(p, func(_, v string) (string, error) { fields++; return v, nil })
+				p, err = personal.Open(h.ctx, h.keys, id, p)
+			}
+			if err == nil {
+				opened, _, err = events.MarshalData(p)
+			}
+			if err != nil {
+				h.t.Fatal(err)
+			}
+			if fields > 0 && bytes.Equal(opened, env.Data) {
+				h.t.Errorf("seq %d (%s) holds its personal fields in clear: %s", ev.Seq, env.Type, env.Data)
+			}
+		}
 		var data, change any
-		_ = json.Unmarshal(env.Data, &data)
+		_ = json.Unmarshal(opened, &data)
 		_ = json.Unmarshal([]byte(r.change), &change)
 		dj, _ := json.Marshal(data)
 		cj, _ := json.Marshal(change)

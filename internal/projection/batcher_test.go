@@ -16,7 +16,7 @@ func (h *harness) newApplier() *applier {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return &applier{pool: h.pool, name: CustomersProjection, reducer: customers{}, metrics: m, log: quietLogger()}
+	return &applier{pool: h.pool, name: CustomersProjection, reducer: customers{keys: h.keys}, metrics: m, log: quietLogger()}
 }
 
 // recordingBatcher runs a batcher on an unbuffered input whose commits go to a and are recorded.

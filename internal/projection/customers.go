@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/toffstech/customer-management/internal/events"
+	"github.com/toffstech/customer-management/internal/personal"
 )
 
 // CustomersProjection names the customers read model, which holds the customers (customers_v1),
@@ -32,7 +34,10 @@ var customerSubjectPrefix = events.CustomerSubject("")
 // parent's name and its ancestors, so listing, search and scope checks need no recursion; and one
 // row per live user and per live domain, with its customer's name and ancestors (see users.go and
 // domains.go).
-type customers struct{}
+type customers struct {
+	// keys open the personal fields of user events (see package personal).
+	keys personal.Keys
+}
 
 // reads implements reducer: customer, user and domain subjects. Reservations, hierarchies, member
 // lists and the tree lock are bookkeeping of the write side.
@@ -41,8 +46,9 @@ func (customers) reads(subject string) bool {
 		strings.HasPrefix(subject, domainSubjectPrefix) || strings.HasPrefix(subject, exportSubjectPrefix)
 }
 
-// queue implements reducer.
-func (customers) queue(b *pgx.Batch, ev event) error {
+// queue implements reducer. Opening a user's personal fields may fail for a while (the key store
+// unreachable): that error is not an *eventError, and the applier tries the batch again.
+func (r customers) queue(b *pgx.Batch, ev event) error {
 	kind, idText := resourceOf(ev.Subject)
 	id, err := parseID(idText)
 	if err != nil {
@@ -51,6 +57,14 @@ func (customers) queue(b *pgx.Batch, ev event) error {
 	env, payload, err := decodeEvent(ev)
 	if err != nil {
 		return err
+	}
+	if kind == resourceUser && events.HasPersonal(env.Type) {
+		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		payload, err = personal.Open(ctx, r.keys, idText, payload)
+		cancel()
+		if err != nil {
+			return err
+		}
 	}
 	if err := queueAudit(b, ev, kind, id, env, payload); err != nil {
 		return err
@@ -99,6 +113,9 @@ func (customers) queue(b *pgx.Batch, ev event) error {
 		// Its users and domains are not touched: the command deletes them with user.deleted and
 		// domain.removed events in the same atomic batch.
 		b.Queue(deleteCustomerSQL, id)
+
+	case events.CustomerErasedV1:
+		queueErasure(b, id)
 
 	default:
 		return &eventError{fmt.Sprintf("event type %q on a customer subject", env.Type)}

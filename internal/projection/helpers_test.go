@@ -15,6 +15,7 @@ import (
 
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/keyring"
 	"github.com/toffstech/customer-management/internal/projection/projectiontest"
 	"github.com/toffstech/customer-management/internal/testenv"
 )
@@ -28,6 +29,7 @@ type harness struct {
 	store *eventstore.Store
 	pool  *pgxpool.Pool
 	w     *projectiontest.Writer
+	keys  *keyring.Keyring
 }
 
 func newHarness(t testing.TB) *harness {
@@ -54,7 +56,14 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	store := eventstore.New(js, nil)
-	return &harness{t: t, ctx: ctx, nc: nc, js: js, store: store, pool: pool, w: projectiontest.NewWriter(store)}
+	keys, err := keyring.Ensure(ctx, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(keys.Close)
+	w := projectiontest.NewWriter(store)
+	w.Keys = keys // user events carry their personal fields sealed, as the commands write them
+	return &harness{t: t, ctx: ctx, nc: nc, js: js, store: store, pool: pool, w: w, keys: keys}
 }
 
 // running is a Projector running in the background.
@@ -68,7 +77,7 @@ type running struct {
 func (h *harness) start(mutate ...func(*Config)) *running {
 	h.t.Helper()
 	reg := prometheus.NewRegistry()
-	cfg := Config{Pool: h.pool, NATS: h.nc, Registerer: reg, Logger: quietLogger(), LagInterval: 20 * time.Millisecond}
+	cfg := Config{Pool: h.pool, NATS: h.nc, Keys: h.keys, Registerer: reg, Logger: quietLogger(), LagInterval: 20 * time.Millisecond}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -160,7 +169,7 @@ func (h *harness) usersMatchLog() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	want, err := projectiontest.ExpectedUsers(h.ctx, h.store, ids, customers)
+	want, err := projectiontest.ExpectedUsers(h.ctx, h.store, h.keys, ids, customers)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/toffstech/customer-management/internal/events"
+	"github.com/toffstech/customer-management/internal/personal"
 )
 
 // Defaults of Config.
@@ -38,6 +39,8 @@ type Config struct {
 	// Dial opens the connection the Watermill subscriber owns: Watermill drains and closes it when
 	// the subscriber closes, so it must not be shared. Nil opens one with NATS's options.
 	Dial func() (*nats.Conn, error)
+	// Keys open the personal fields of user events (keyring.Keyring). Required.
+	Keys personal.Keys
 	// Registerer receives the projection metrics; nil leaves them unregistered.
 	Registerer prometheus.Registerer
 	// Logger receives the projector's logs; nil uses slog.Default().
@@ -61,6 +64,9 @@ func (c Config) Validate() error {
 	}
 	if c.NATS == nil {
 		errs = append(errs, errors.New("projection: Config.NATS is required"))
+	}
+	if c.Keys == nil {
+		errs = append(errs, errors.New("projection: Config.Keys is required"))
 	}
 	if c.MaxBatch < 0 {
 		errs = append(errs, fmt.Errorf("projection: Config.MaxBatch %d is negative", c.MaxBatch))
@@ -138,7 +144,7 @@ func NewProjector(cfg Config) (*Projector, error) {
 		// Watermill logs every message at Info; that is debug detail here.
 		wmLog:   watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}),
 		metrics: m,
-		applier: &applier{pool: cfg.Pool, name: CustomersProjection, reducer: customers{}, metrics: m, log: log},
+		applier: &applier{pool: cfg.Pool, name: CustomersProjection, reducer: customers{keys: cfg.Keys}, metrics: m, log: log},
 	}, nil
 }
 

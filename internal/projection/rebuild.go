@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/personal"
 )
 
 // A rebuild replays the whole log into a fresh copy of a projection's tables while the live ones
@@ -51,6 +52,8 @@ type RebuildConfig struct {
 	Pool *pgxpool.Pool
 	// Store reads the log. Required.
 	Store *eventstore.Store
+	// Keys open the personal fields of user events. Required.
+	Keys personal.Keys
 	// Projection names the projection to rebuild (default CustomersProjection).
 	Projection string
 	// KeepRetired keeps the replaced tables in their retired schema.
@@ -78,8 +81,8 @@ type RebuildReport struct {
 
 // Rebuild replays the log into new tables and switches them in (see above).
 func Rebuild(ctx context.Context, cfg RebuildConfig) (RebuildReport, error) {
-	if cfg.Pool == nil || cfg.Store == nil {
-		return RebuildReport{}, errors.New("projection: rebuild: Pool and Store are required")
+	if cfg.Pool == nil || cfg.Store == nil || cfg.Keys == nil {
+		return RebuildReport{}, errors.New("projection: rebuild: Pool, Store and Keys are required")
 	}
 	if cfg.Projection == "" {
 		cfg.Projection = CustomersProjection
@@ -124,7 +127,7 @@ func Rebuild(ctx context.Context, cfg RebuildConfig) (RebuildReport, error) {
 	if err != nil {
 		return RebuildReport{}, err
 	}
-	ap := &applier{pool: rpool, name: cfg.Projection, channel: RebuildChannel, reducer: customers{}, metrics: m, log: log}
+	ap := &applier{pool: rpool, name: cfg.Projection, channel: RebuildChannel, reducer: customers{keys: cfg.Keys}, metrics: m, log: log}
 
 	// The replay: everything the log holds now.
 	start := time.Now()

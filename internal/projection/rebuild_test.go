@@ -95,7 +95,7 @@ func TestRebuildSwitchesInIdenticalTablesWhileTheAPIReads(t *testing.T) {
 		}
 	}()
 
-	rep, err := Rebuild(h.ctx, RebuildConfig{Pool: h.pool, Store: h.store, KeepRetired: true, MaxBatch: 40, Logger: quietLogger(),
+	rep, err := Rebuild(h.ctx, RebuildConfig{Pool: h.pool, Store: h.store, Keys: h.keys, KeepRetired: true, MaxBatch: 40, Logger: quietLogger(),
 		beforeSwap: func() {
 			close(stopWriting)
 			writer.Wait()

@@ -139,6 +139,9 @@ func updateUser(id uuid.UUID, p events.UserUpdatedV1, customer any, at any, vers
 			sql.WriteString(", " + f.col + " = " + arg(f.v.Value))
 		}
 	}
+	if r := p.Personal; r != nil { // a move restates the personal fields (the same values)
+		sql.WriteString(", name = " + arg(r.Name) + ", email = " + arg(r.Email) + ", remark = " + arg(r.Remark))
+	}
 	where := " WHERE u.id = $1"
 	if customer != nil {
 		sql.WriteString(", customer_id = c.id, customer_name = c.name, customer_ancestors = c.ancestors FROM customers_v1 c")

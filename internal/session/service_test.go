@@ -12,6 +12,7 @@ import (
 	"github.com/toffstech/customer-management/internal/credentials"
 	"github.com/toffstech/customer-management/internal/domain"
 	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/keyring"
 	"github.com/toffstech/customer-management/internal/session"
 	"github.com/toffstech/customer-management/internal/testenv"
 )
@@ -48,7 +49,12 @@ func setup(t *testing.T) fixture {
 		t.Fatal(err)
 	}
 	cust := command.NewCustomers(eventstore.New(js, nil), command.RoleAuthorizer{})
-	users := command.NewUsers(cust, credentials.ForCommands{P: pw}, command.AuthPasswords{})
+	keys, err := keyring.Ensure(context.Background(), js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(keys.Close)
+	users := command.NewUsers(cust, credentials.ForCommands{P: pw}, command.AuthPasswords{}, keys)
 	return fixture{js: js, svc: session.New(users, pw, ss, th, 0), users: users, cust: cust}
 }
 

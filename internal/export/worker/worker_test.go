@@ -25,6 +25,7 @@ import (
 	csvexport "github.com/toffstech/customer-management/internal/export/csv"
 	"github.com/toffstech/customer-management/internal/export/storage"
 	"github.com/toffstech/customer-management/internal/export/worker"
+	"github.com/toffstech/customer-management/internal/keyring"
 	"github.com/toffstech/customer-management/internal/projection"
 	"github.com/toffstech/customer-management/internal/testenv"
 )
@@ -70,7 +71,12 @@ func setup(t *testing.T) env {
 	if err := projection.Migrate(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
-	p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc, Logger: quiet(), LagInterval: 50 * time.Millisecond})
+	keys, err := keyring.Ensure(ctx, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(keys.Close)
+	p, err := projection.NewProjector(projection.Config{Pool: pool, NATS: nc, Keys: keys, Logger: quiet(), LagInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

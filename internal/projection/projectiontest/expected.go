@@ -16,6 +16,7 @@ import (
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
 	csvexport "github.com/toffstech/customer-management/internal/export/csv"
+	"github.com/toffstech/customer-management/internal/personal"
 )
 
 // Row is one customer of the read model. Absent parents are "".
@@ -224,7 +225,9 @@ func UserIDs(ctx context.Context, js jetstream.JetStream) ([]string, error) {
 // and derives what the read model must hold: the live users, each with the name and ancestors of its
 // customer taken from customers (the result of Expected), ordered by id. A live user whose customer
 // is not among customers is an error: the log contradicts itself.
-func ExpectedUsers(ctx context.Context, store *eventstore.Store, ids []string, customers []Row) ([]UserRow, error) {
+//
+// keys open the personal fields of the events (nil: they are in clear).
+func ExpectedUsers(ctx context.Context, store *eventstore.Store, keys personal.Keys, ids []string, customers []Row) ([]UserRow, error) {
 	byID := make(map[string]Row, len(customers))
 	for _, c := range customers {
 		byID[c.ID] = c
@@ -238,6 +241,9 @@ func ExpectedUsers(ctx context.Context, store *eventstore.Store, ids []string, c
 		u := &domain.User{ID: id}
 		for _, st := range stored {
 			p, err := events.DecodeData(st.Envelope)
+			if err == nil && keys != nil {
+				p, err = personal.Open(ctx, keys, id, p)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("user %s at %d: %w", id, st.Seq, err)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/toffstech/customer-management/internal/events"
 	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/personal"
 )
 
 // maxDepth is how deep Writer lets the tree grow (as the domain does).
@@ -29,6 +30,13 @@ type Writer struct {
 	domains   map[string]*dnode // live domains
 	domainIDs []string          // live domains, in creation order
 	serial    int               // makes generated emails and hosts unique
+	// Keys, when set, seal the personal fields of user events as the commands do (package
+	// personal), with the key of the user's customer; nil writes them in clear, as events written
+	// before sealing existed.
+	Keys personal.Keys
+	// ActorID, when set, is the user every event is attributed to; empty attributes them to the
+	// system.
+	ActorID string
 }
 
 // node is what Writer knows of one live customer.
@@ -149,6 +157,12 @@ func (w *Writer) Move(ctx context.Context, id, parent, rename string) (uint64, e
 	}
 	n.parent, n.name = parent, name
 	return seq, nil
+}
+
+// Erase appends customer.erased for a deleted customer, as the command layer does once it has
+// destroyed the customer's key (which the caller does: Writer holds no key store of its own).
+func (w *Writer) Erase(ctx context.Context, id string) (uint64, error) {
+	return w.store.Append(ctx, []eventstore.Message{w.msg(events.CustomerSubject(id), events.AggregateCustomer, id, events.CustomerErasedV1{})})
 }
 
 // Delete appends the deletion of a customer without children as the command layer does, in one
@@ -478,11 +492,30 @@ func (w *Writer) inSubtree(x, root string) bool {
 
 // msg builds the message of one event with a complete envelope.
 func (w *Writer) msg(subject, aggType, aggID string, p events.Payload) eventstore.Message {
+	if w.Keys != nil && events.HasPersonal(p.EventType()) {
+		customer := ""
+		switch q := p.(type) {
+		case events.UserCreatedV1:
+			customer = q.CustomerID
+		case events.UserUpdatedV1:
+			if customer = q.CustomerID.Value; !q.CustomerID.Set {
+				customer = w.users[aggID].customer
+			}
+		}
+		var err error
+		if p, err = personal.Seal(context.Background(), w.Keys, customer, aggID, p); err != nil {
+			panic(err)
+		}
+	}
 	data, v, err := events.MarshalData(p)
 	if err != nil {
 		panic(err)
 	}
 	w.versions[subject]++
+	actorType := events.ActorSystem
+	if w.ActorID != "" {
+		actorType = events.ActorUser
+	}
 	return eventstore.Message{
 		Subject: subject,
 		Envelope: events.Envelope{
@@ -495,7 +528,8 @@ func (w *Writer) msg(subject, aggType, aggID string, p events.Payload) eventstor
 			AggregateID:      aggID,
 			AggregateVersion: w.versions[subject],
 			SchemaVersion:    v,
-			ActorType:        events.ActorSystem,
+			ActorType:        actorType,
+			ActorID:          w.ActorID,
 			Data:             data,
 		},
 	}
