@@ -109,11 +109,14 @@ func runRound(ctx context.Context, opts options, syncAlways, withList bool, rep 
 	if rep.list, err = benchList(ctx, s, opts.listRequests, progress); err != nil {
 		return err
 	}
-	if rep.exports, err = benchExports(ctx, s, opts.exportSizes, progress); err != nil {
+	if rep.exports, err = benchExports(ctx, s, opts.exportSizes, !opts.noCheckpoint, progress); err != nil {
 		return err
 	}
 	if rep.audit, err = benchAudit(ctx, s, opts.auditEvents, opts.historyEvents, opts.listRequests, progress); err != nil {
 		return err
+	}
+	if opts.skipRebuild {
+		return nil
 	}
 	rep.rebuild, err = benchRebuild(ctx, s, progress)
 	return err

@@ -40,6 +40,10 @@ type options struct {
 	// auditEvents is the size of the audit log the Audit Log queries run on; historyEvents the
 	// size of one customer's history.
 	auditEvents, historyEvents int
+	// skipRebuild leaves out the rebuild benchmark (a quick look at the other figures).
+	skipRebuild bool
+	// noCheckpoint leaves out the CHECKPOINT before each export (to measure its effect).
+	noCheckpoint bool
 }
 
 // fullOptions and quickOptions are the defaults of a full run and of a -quick run.
@@ -73,6 +77,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&o.historyEvents, "history-events", fullOptions.historyEvents, "events of the one customer whose history is read")
 	sizes := fs.String("export-sizes", "", "comma-separated domain counts of the export benchmark (default 10000,100000,1000000; -quick 1000,10000)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	fs.BoolVar(&o.skipRebuild, "skip-rebuild", false, "leave out the rebuild benchmark")
+	fs.BoolVar(&o.noCheckpoint, "no-checkpoint", false, "do not CHECKPOINT before each export (to see what it changes)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
