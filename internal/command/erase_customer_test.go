@@ -66,7 +66,7 @@ func TestDeleteErasesTheCustomersPersonalData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.u.UpdateUser(ctx, meta, mover.User.ID, domain.UpdateUser{CustomerID: events.Some(b.Customer.ID)}); err != nil {
+	if _, err := f.u.UpdateUser(ctx, meta, mover.User.ID, domain.UpdateUser{CustomerID: events.Some(b.Customer.ID), Name: events.Some("Mo Moved")}); err != nil {
 		t.Fatal(err)
 	}
 	key, err := f.keys.Key(ctx, a.Customer.ID)
@@ -105,7 +105,7 @@ func TestDeleteErasesTheCustomersPersonalData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Name != "Mo Ver" || m.Email != "mo.ver@example.com" || m.Remark != "moves on" || m.CustomerID != b.Customer.ID {
+	if m.Name != "Mo Moved" || m.Email != "mo.ver@example.com" || m.Remark != "moves on" || m.CustomerID != b.Customer.ID {
 		t.Fatalf("the user who moved away lost its data: %+v", m)
 	}
 	if _, err := fresh.GetUser(ctx, freshSupport, stayer.User.ID); code(err) != domain.NotFound {

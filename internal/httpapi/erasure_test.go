@@ -46,6 +46,19 @@ func TestDeletingACustomerErasesItsPersonalDataEverywhere(t *testing.T) {
 	if r := s.do(t, "PATCH", "/v1/users/"+uid, map[string]any{"email": "rupert.renamed@example.com"}); r.StatusCode != http.StatusOK {
 		t.Fatalf("rename email: %d %s", r.StatusCode, r.body)
 	}
+	// Another customer; a third user of Erasable Corp moves there, renamed in the same request:
+	// it keeps its personal data when Erasable Corp is erased.
+	k := s.create(t, map[string]any{"name": "Keeper Corp", "address": "3 Keep Street"})
+	kid := k.json(t)["id"].(string)
+	r = s.do(t, "POST", "/v1/users", map[string]any{"customer_id": cid, "role": "Business User", "name": "Mover Before",
+		"email": "mover.kept@example.com", "password": ownerPassword, "password_confirm": ownerPassword})
+	if r.StatusCode != http.StatusCreated {
+		t.Fatalf("create mover: %d %s", r.StatusCode, r.body)
+	}
+	mid := r.json(t)["id"].(string)
+	if r := s.do(t, "PATCH", "/v1/users/"+mid, map[string]any{"customer_id": kid, "name": "Mover After"}); r.StatusCode != http.StatusOK {
+		t.Fatalf("move and rename: %d %s", r.StatusCode, r.body)
+	}
 	// The owner acts: its email is the actor's on these audit rows.
 	owner := s.login(t, "philippa.private@example.com", ownerPassword)
 	if r := s.doAs(t, owner, "PATCH", "/v1/customers/"+cid, map[string]any{"address": "2 Shred Street"}); r.StatusCode != http.StatusOK {
@@ -81,6 +94,17 @@ func TestDeletingACustomerErasesItsPersonalDataEverywhere(t *testing.T) {
 		if strings.Contains(csv, sec) {
 			t.Errorf("the export file holds %q", sec)
 		}
+	}
+
+	// The user who moved away keeps its data, in the read model (projected past the move: the
+	// consistency token of the read) and for the commands.
+	mv := s.do(t, "GET", "/v1/users/"+mid, nil)
+	if mv.StatusCode != http.StatusOK || mv.json(t)["name"] != "Mover After" || mv.json(t)["email"] != "mover.kept@example.com" {
+		t.Fatalf("the user who moved away: %d %s", mv.StatusCode, mv.body)
+	}
+	if r := s.do(t, "PATCH", "/v1/users/"+mid, map[string]any{"remark": "still here"}); r.StatusCode != http.StatusOK ||
+		r.json(t)["name"] != "Mover After" {
+		t.Fatalf("edit the user who moved away: %d %s", r.StatusCode, r.body)
 	}
 
 	// The history keeps every event, reads the fields as erased, and verifies.

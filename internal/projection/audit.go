@@ -77,23 +77,13 @@ func queueAudit(b *pgx.Batch, ev event, kind string, id uuid.UUID, env events.En
 	if err != nil {
 		return err
 	}
-	var actor any
-	if env.ActorID != "" {
-		a, err := uuid.Parse(env.ActorID)
-		if err != nil {
-			return &eventError{fmt.Sprintf("actorid %q: %v", env.ActorID, err)}
-		}
-		actor = a
+	actor, err := auditActor(env)
+	if err != nil {
+		return err
 	}
-	data := string(env.Data)
-	if events.HasPersonal(env.Type) {
-		// The row shows the change with the personal fields opened (the log holds them sealed);
-		// the customer's erasure scrubs them here (see queueErasure).
-		opened, _, err := events.MarshalData(payload)
-		if err != nil {
-			return &eventError{fmt.Sprintf("%s: %v", env.Type, err)}
-		}
-		data = string(opened)
+	data, err := auditChange(env, payload)
+	if err != nil {
+		return err
 	}
 	b.Queue(auditInsertSQL[kind], int64(ev.Seq), env.ID, env.Time, env.Type, e.actionType, kind, id,
 		e.name, e.customer, e.other, e.customerName, env.ActorType, actor, env.RequestID, int64(env.AggregateVersion),
@@ -102,7 +92,9 @@ func queueAudit(b *pgx.Batch, ev event, kind string, id uuid.UUID, env events.En
 	case events.UserCreatedV1:
 		b.Queue(upsertAuditActorSQL, id, p.Email, e.customer)
 	case events.UserUpdatedV1:
-		if p.Email.Set {
+		if p.Personal != nil { // a move restates the email under the new customer's key
+			b.Queue(upsertAuditActorSQL, id, p.Personal.Email, nil)
+		} else if p.Email.Set {
 			b.Queue(upsertAuditActorSQL, id, p.Email.Value, nil)
 		}
 		if p.CustomerID.Set {
@@ -110,6 +102,33 @@ func queueAudit(b *pgx.Batch, ev event, kind string, id uuid.UUID, env events.En
 		}
 	}
 	return nil
+}
+
+// auditActor returns the actor of an audit row: the acting user's id, or nil (NULL) for a system
+// or anonymous actor.
+func auditActor(env events.Envelope) (any, error) {
+	if env.ActorID == "" {
+		return nil, nil
+	}
+	a, err := uuid.Parse(env.ActorID)
+	if err != nil {
+		return nil, &eventError{fmt.Sprintf("actorid %q: %v", env.ActorID, err)}
+	}
+	return a, nil
+}
+
+// auditChange returns the change an audit row shows: the event's data as stored, or, for an event
+// with personal fields, its data with those fields opened (the log holds them sealed); the
+// customer's erasure scrubs them from the row (see queueErasure).
+func auditChange(env events.Envelope, payload events.Payload) (string, error) {
+	if !events.HasPersonal(env.Type) {
+		return string(env.Data), nil
+	}
+	opened, _, err := events.MarshalData(payload)
+	if err != nil {
+		return "", &eventError{fmt.Sprintf("%s: %v", env.Type, err)}
+	}
+	return string(opened), nil
 }
 
 // auditOf describes the audit row of one event.
@@ -149,6 +168,10 @@ func auditOf(kind string, id uuid.UUID, payload events.Payload) (auditEntry, err
 	case events.UserUpdatedV1:
 		if p.Email.Set {
 			e.name = p.Email.Value
+		} else if p.Personal != nil {
+			// A move names the user by its email as restated under the new customer's key, not
+			// as the read model holds it (sealed under the old one, and erased with it).
+			e.name = p.Personal.Email
 		}
 		if p.CustomerID.Set {
 			if e.customer, err = optID("customer_id", p.CustomerID.Value); err != nil {

@@ -49,23 +49,11 @@ func (customers) reads(subject string) bool {
 // queue implements reducer. Opening a user's personal fields may fail for a while (the key store
 // unreachable): that error is not an *eventError, and the applier tries the batch again.
 func (r customers) queue(b *pgx.Batch, ev event) error {
-	kind, idText := resourceOf(ev.Subject)
-	id, err := parseID(idText)
-	if err != nil {
-		return &eventError{fmt.Sprintf("subject %q does not name a %s: %v", ev.Subject, kind, err)}
-	}
-	env, payload, err := decodeEvent(ev)
+	d, err := r.decode(context.Background(), ev)
 	if err != nil {
 		return err
 	}
-	if kind == resourceUser && events.HasPersonal(env.Type) {
-		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
-		payload, err = personal.Open(ctx, r.keys, idText, payload)
-		cancel()
-		if err != nil {
-			return err
-		}
-	}
+	kind, id, env, payload := d.kind, d.id, d.env, d.payload
 	if err := queueAudit(b, ev, kind, id, env, payload); err != nil {
 		return err
 	}
@@ -121,6 +109,39 @@ func (r customers) queue(b *pgx.Batch, ev event) error {
 		return &eventError{fmt.Sprintf("event type %q on a customer subject", env.Type)}
 	}
 	return nil
+}
+
+// decoded is an event of the customers read model as the reducer applies it: the kind and id of
+// its resource, its envelope, and its data with the personal fields opened. The bulk rebuild
+// (rebuild_bulk.go) decodes with the same function, so both read an event alike.
+type decoded struct {
+	kind    string
+	id      uuid.UUID
+	env     events.Envelope
+	payload events.Payload
+}
+
+// decode decodes ev, an event on a subject the reducer reads, and opens its personal fields. An
+// event that does not decode is an *eventError; a failure to open is not (see queue).
+func (r customers) decode(ctx context.Context, ev event) (decoded, error) {
+	kind, idText := resourceOf(ev.Subject)
+	id, err := parseID(idText)
+	if err != nil {
+		return decoded{}, &eventError{fmt.Sprintf("subject %q does not name a %s: %v", ev.Subject, kind, err)}
+	}
+	env, payload, err := decodeEvent(ev)
+	if err != nil {
+		return decoded{}, err
+	}
+	if kind == resourceUser && events.HasPersonal(env.Type) {
+		octx, cancel := context.WithTimeout(ctx, openTimeout)
+		payload, err = personal.Open(octx, r.keys, idText, payload)
+		cancel()
+		if err != nil {
+			return decoded{}, err
+		}
+	}
+	return decoded{kind: kind, id: id, env: env, payload: payload}, nil
 }
 
 // insertCustomerSQL inserts a new customer below its parent ($4, NULL for a root). The parent's

@@ -22,6 +22,11 @@ func TestErasureScrubsTheReadModel(t *testing.T) {
 	u, _ := must2(t)(h.w.CreateUser(ctx, gone, "Business User", "Ursula Unique", "ursula.unique@example.com", "remark-rosebud"))
 	check(t)(h.w.UpdateUser(ctx, u, events.UserUpdatedV1{Email: events.Some("ursula.new@example.com"), Remark: events.Some("remark-tulip")}))
 	must2(t)(h.w.CreateUser(ctx, kept, "Business User", "Olga Other", "olga.other@example.com", ""))
+	// A user of Gone Corp moves to Kept Corp and is renamed in the same update, restating its
+	// personal fields under Kept Corp's key, as the commands do: it keeps them after the erasure.
+	mover, _ := must2(t)(h.w.CreateUser(ctx, gone, "Business User", "Mona Mover", "mona.mover@example.com", "moves"))
+	check(t)(h.w.UpdateUser(ctx, mover, events.UserUpdatedV1{CustomerID: events.Some(kept), Name: events.Some("Mona Moved"),
+		Personal: &events.UserPersonalV1{Name: "Mona Moved", Email: "mona.mover@example.com", Remark: "moves"}}))
 	// One action of the owner of Gone Corp, on the other customer: its row names the actor.
 	h.w.ActorID = owner
 	check(t)(h.w.Rename(ctx, kept, "Kept Corp Renamed"))
@@ -42,6 +47,14 @@ func TestErasureScrubsTheReadModel(t *testing.T) {
 	if found := h.scanReadModel(secrets); len(found) > 0 {
 		t.Fatalf("after the erasure the read model still holds %v", found)
 	}
+	var moverName, moverEmail string
+	if err := h.pool.QueryRow(ctx, `SELECT name, email FROM users WHERE id = $1`, mover).Scan(&moverName, &moverEmail); err != nil {
+		t.Fatal(err)
+	}
+	if moverName != "Mona Moved" || moverEmail != "mona.mover@example.com" {
+		t.Fatalf("the user who moved away reads %q <%s>", moverName, moverEmail)
+	}
+	h.usersMatchLog()
 	if found := h.scanReadModel([]string{"Olga Other", "olga.other@example.com", "Kenneth Kept"}); len(found) != 3 {
 		t.Fatalf("the other customer's users lost their data: only %v left", found)
 	}

@@ -130,17 +130,20 @@ func updateUser(id uuid.UUID, p events.UserUpdatedV1, customer any, at any, vers
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	// A null field is the empty string, as domain.User.Apply folds it.
-	for _, f := range []struct {
+	// A null field is the empty string, as domain.User.Apply folds it. A move restates the
+	// personal fields as they are after the event (changed ones included), so they come from there.
+	name, email, remark := p.Name, p.Email, p.Remark
+	if r := p.Personal; r != nil {
+		name, email, remark = events.Some(r.Name), events.Some(r.Email), events.Some(r.Remark)
+	}
+	fields := []struct {
 		col string
 		v   events.Opt[string]
-	}{{"role", p.Role}, {"name", p.Name}, {"email", p.Email}, {"remark", p.Remark}} {
+	}{{"role", p.Role}, {"name", name}, {"email", email}, {"remark", remark}}
+	for _, f := range fields {
 		if f.v.Set {
 			sql.WriteString(", " + f.col + " = " + arg(f.v.Value))
 		}
-	}
-	if r := p.Personal; r != nil { // a move restates the personal fields (the same values)
-		sql.WriteString(", name = " + arg(r.Name) + ", email = " + arg(r.Email) + ", remark = " + arg(r.Remark))
 	}
 	where := " WHERE u.id = $1"
 	if customer != nil {
