@@ -8,10 +8,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/toffstech/customer-management/internal/eventstore"
-	"github.com/toffstech/customer-management/internal/keyring"
 	"github.com/toffstech/customer-management/internal/projection"
 )
 
@@ -34,30 +31,13 @@ func rebuild(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-	nc, err := connectNATS(ctx, log, cfg.natsURL)
-	if err != nil {
-		return stopped(ctx, err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
+	d, err := connect(ctx, cfg, log, false)
+	if err != nil || d == nil {
 		return err
 	}
-	pool, err := connectPostgres(ctx, log, cfg.databaseURL)
-	if err != nil {
-		return stopped(ctx, err)
-	}
-	defer pool.Close()
-	if err := projection.Migrate(ctx, pool); err != nil {
-		return err
-	}
-	keys, err := keyring.Ensure(ctx, js, keyring.Replicas(cfg.replicas))
-	if err != nil {
-		return err
-	}
-	defer keys.Close()
+	defer d.close()
 	start := time.Now()
-	rep, err := projection.Rebuild(ctx, projection.RebuildConfig{Pool: pool, Store: eventstore.New(js, nil), Keys: keys, Projection: *name,
+	rep, err := projection.Rebuild(ctx, projection.RebuildConfig{Pool: d.pool, Store: eventstore.New(d.js, nil), Keys: d.keys, Projection: *name,
 		KeepRetired: *keep, Logger: log})
 	if err != nil {
 		return err

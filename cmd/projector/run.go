@@ -11,13 +11,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/toffstech/customer-management/internal/eventstore"
-	"github.com/toffstech/customer-management/internal/keyring"
 	"github.com/toffstech/customer-management/internal/projection"
 )
 
@@ -29,33 +26,12 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.logLevel}))
 
-	nc, err := connectNATS(ctx, log, cfg.natsURL)
-	if err != nil {
-		return stopped(ctx, err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
+	d, err := connect(ctx, cfg, log, true)
+	if err != nil || d == nil {
 		return err
 	}
-	if _, err := eventstore.EnsureStream(ctx, js, cfg.replicas); err != nil {
-		return err
-	}
-
-	pool, err := connectPostgres(ctx, log, cfg.databaseURL)
-	if err != nil {
-		return stopped(ctx, err)
-	}
-	defer pool.Close()
-	if err := projection.Migrate(ctx, pool); err != nil {
-		return err
-	}
-
-	keys, err := keyring.Ensure(ctx, js, keyring.Replicas(cfg.replicas))
-	if err != nil {
-		return err
-	}
-	defer keys.Close()
+	defer d.close()
+	nc, pool, keys := d.nc, d.pool, d.keys
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
