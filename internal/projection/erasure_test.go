@@ -1,7 +1,6 @@
 package projection
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -96,25 +95,11 @@ func (h *harness) scanReadModel(secrets []string) []string {
 // that json columns compare by value, not by their spacing.
 func (h *harness) dumpTables() string {
 	h.t.Helper()
+	rows := h.tableRows("public", "to_jsonb(t)::text")
 	var b strings.Builder
 	for _, r := range rebuildRelations {
-		if r.kind != "TABLE" {
-			continue
-		}
-		rows, err := h.pool.Query(context.Background(), `SELECT to_jsonb(t)::text FROM `+r.name+` t ORDER BY 1`)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				h.t.Fatal(err)
-			}
+		for _, s := range rows[r.name] {
 			b.WriteString(r.name + " " + s + "\n")
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			h.t.Fatal(err)
 		}
 	}
 	return b.String()

@@ -252,3 +252,31 @@ func seqs(evs []event) string {
 	}
 	return s
 }
+
+// tableRows returns, by table, every row of the projection's tables in schema rendered by expr (a
+// text expression of the row t), sorted.
+func (h *harness) tableRows(schema, expr string) map[string][]string {
+	h.t.Helper()
+	out := map[string][]string{}
+	for _, r := range rebuildRelations {
+		if r.kind != "TABLE" {
+			continue
+		}
+		rows, err := h.pool.Query(context.Background(), `SELECT `+expr+` FROM `+schema+`.`+r.name+` t ORDER BY 1`)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				h.t.Fatal(err)
+			}
+			out[r.name] = append(out[r.name], s)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	return out
+}

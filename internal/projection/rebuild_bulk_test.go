@@ -22,28 +22,7 @@ import (
 // row (json columns as stored, to the byte), sorted, by table.
 func (h *harness) exactTables(schema string) map[string][]string {
 	h.t.Helper()
-	out := map[string][]string{}
-	for _, r := range rebuildRelations {
-		if r.kind != "TABLE" {
-			continue
-		}
-		rows, err := h.pool.Query(context.Background(), `SELECT t::text FROM `+schema+`.`+r.name+` t ORDER BY 1`)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				h.t.Fatal(err)
-			}
-			out[r.name] = append(out[r.name], s)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			h.t.Fatal(err)
-		}
-	}
-	return out
+	return h.tableRows(schema, "t::text")
 }
 
 // indexes lists the indexes of the rebuilt relations' tables in schema, as they are defined.
