@@ -251,7 +251,17 @@ func (b *batch) user(u domain.User, p, sealed events.Payload, expect *uint64, ex
 	return nil
 }
 
+// members adds event p of customer customerID's members list, whose tail is t. Joining a closed
+// list (its customer was deleted after the command read the customer) is a conflict, so the
+// command's retry reads the customer again and refuses: expecting the tail alone would not do, as
+// the close is the tail.
 func (b *batch) members(customerID string, t tail, p events.Payload, expect *uint64, expectSubject string) error {
+	if _, closed := t.payload.(events.MembersClosedV1); closed {
+		switch p.(type) {
+		case events.MembersUserAddedV1, events.MembersDomainAddedV1:
+			return fmt.Errorf("%w: the members list of customer %s is closed", eventstore.ErrConflict, customerID)
+		}
+	}
 	return b.add(events.MembersSubject(customerID), events.AggregateMembers, customerID, "customers/"+customerID+"/members", t.version+1, p, expect, expectSubject)
 }
 
