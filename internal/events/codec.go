@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // Payload is the data of one event type at its current schema version.
@@ -31,10 +34,26 @@ var ErrUnknownType = errors.New("events: unknown event type")
 // ErrMalformed is returned when an envelope or its data cannot be decoded.
 var ErrMalformed = errors.New("events: malformed event")
 
+// unmarshal decodes stored events: goccy/go-json, a drop-in for encoding/json that decodes an
+// event about four times as fast (a domain.added envelope and its data: ~9 µs against ~38 µs),
+// which is most of the cost of replaying the log (projector rebuild). It must decode exactly as
+// encoding/json does: TestFastDecoderMatchesEncodingJSON compares both on every golden file and
+// on the edge cases of our payloads. (It keeps invalid UTF-8 as it is where encoding/json puts
+// U+FFFD: such input goes to encoding/json, see decodeJSON. Our own writers never store any.)
+var unmarshal = gojson.Unmarshal
+
+// decodeJSON decodes b into v with unmarshal, or with encoding/json when b is not valid UTF-8.
+func decodeJSON(b []byte, v any) error {
+	if !utf8.Valid(b) {
+		return json.Unmarshal(b, v)
+	}
+	return unmarshal(b, v)
+}
+
 func decoder[T Payload]() func(json.RawMessage) (Payload, error) {
 	return func(raw json.RawMessage) (Payload, error) {
 		var p T
-		if err := json.Unmarshal(raw, &p); err != nil {
+		if err := decodeJSON(raw, &p); err != nil {
 			return nil, err
 		}
 		return p, nil
@@ -122,7 +141,7 @@ func Encode(e Envelope) ([]byte, error) {
 // decode the data (see DecodeData), so an unknown type still yields a readable envelope.
 func Decode(b []byte) (Envelope, error) {
 	var e Envelope
-	if err := json.Unmarshal(b, &e); err != nil {
+	if err := decodeJSON(b, &e); err != nil {
 		return Envelope{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	var missing []string

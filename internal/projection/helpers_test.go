@@ -110,6 +110,9 @@ func quietLogger() *slog.Logger {
 	if testing.Verbose() {
 		level = slog.LevelInfo
 	}
+	if os.Getenv("CM_TEST_DEBUG_LOG") != "" {
+		level = slog.LevelDebug
+	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 

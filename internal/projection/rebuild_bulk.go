@@ -143,18 +143,20 @@ func bulkReplay(ctx context.Context, cfg RebuildConfig, rpool *pgxpool.Pool, sch
 	defer cancel(nil)
 	var sides sync.WaitGroup
 	sides.Go(func() {
+		t := time.Now()
 		err := copyRows(bothCtx, auditTx, "audit_v1", len(fold.held), func(i int) []any { return fold.held[i].values() })
+		log.Debug("projection: rebuild copied the held audit rows", "rows", len(fold.held), "took", time.Since(t))
 		if err == nil {
-			err = buildIndexes(bothCtx, auditTx, auditIndexes)
+			err = buildIndexes(bothCtx, auditTx, auditIndexes, log)
 		}
 		if err != nil {
 			cancel(err)
 		}
 	})
 	sides.Go(func() {
-		err := fold.copyRest(bothCtx, restTx)
+		err := fold.copyRest(bothCtx, restTx, log)
 		if err == nil {
-			err = buildIndexes(bothCtx, restTx, restIndexes)
+			err = buildIndexes(bothCtx, restTx, restIndexes, log)
 		}
 		if err == nil {
 			_, err = restTx.Exec(bothCtx, `UPDATE projection_checkpoints SET last_seq = $2, updated_at = now() WHERE name = $1`,
@@ -186,11 +188,13 @@ func bulkReplay(ctx context.Context, cfg RebuildConfig, rpool *pgxpool.Pool, sch
 // buildIndexes creates indexes dropped by dropSecondaryIndexes again. (More maintenance_work_mem
 // does not make them faster: measured, the trigram index of a million audit rows took 18 s with
 // 64 MB and with 512 MB.)
-func buildIndexes(ctx context.Context, tx pgx.Tx, indexes []bulkIndex) error {
+func buildIndexes(ctx context.Context, tx pgx.Tx, indexes []bulkIndex, log *slog.Logger) error {
 	for _, x := range indexes {
+		t := time.Now()
 		if _, err := tx.Exec(ctx, x.def); err != nil {
 			return fmt.Errorf("build index %s: %w", x.name, err)
 		}
+		log.Debug("projection: rebuild built an index", "index", x.name, "took", time.Since(t))
 	}
 	return nil
 }
@@ -432,7 +436,7 @@ func copyRows(ctx context.Context, tx pgx.Tx, table string, n int, row func(i in
 }
 
 // copyRest writes the rows of every table but audit_v1.
-func (f *bulkFold) copyRest(ctx context.Context, tx pgx.Tx) error {
+func (f *bulkFold) copyRest(ctx context.Context, tx pgx.Tx, log *slog.Logger) error {
 	customers := withoutGone(f.customerRows, func(c *bulkCustomer) bool { return c.gone })
 	users := withoutGone(f.userRows, func(u *bulkUser) bool { return u.gone })
 	domains := withoutGone(f.domainRows, func(d *bulkDomain) bool { return d.gone })
@@ -456,6 +460,7 @@ func (f *bulkFold) copyRest(ctx context.Context, tx pgx.Tx) error {
 	}); err != nil {
 		return err
 	}
+	t := time.Now()
 	if err := copyRows(ctx, tx, "domains_v1", len(domains), func(i int) []any {
 		d := domains[i]
 		return []any{validUUID(d.id), validUUID(d.group.customer), d.group.name, uuids(d.group.ancestors), d.host, d.settings,
@@ -463,6 +468,7 @@ func (f *bulkFold) copyRest(ctx context.Context, tx pgx.Tx) error {
 	}); err != nil {
 		return err
 	}
+	log.Debug("projection: rebuild copied the domains", "rows", len(domains), "took", time.Since(t))
 	return copyRows(ctx, tx, "exports_v1", len(f.exportRows), func(i int) []any {
 		x := f.exportRows[i]
 		return []any{validUUID(x.id), validUUID(x.customer), x.requestedBy, x.requestedAt, x.status, x.startedAt, x.finishedAt,
