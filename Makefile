@@ -24,6 +24,7 @@ test:
 	DATABASE_URL='$(TEST_DATABASE_URL)' bash scripts/ensure-postgres.sh
 	bash scripts/ensure-versitygw.sh
 	bash scripts/ensure-libreoffice.sh
+	bash scripts/ensure-chromium.sh
 	bash scripts/lint.sh
 	$(GO) test -race -count=1 -timeout 20m ./... $(TEST_FLAGS)
 

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/toffstech/customer-management/internal/console"
 )
 
 // routes lists the whole API.
@@ -12,6 +14,11 @@ func (s *server) routes(r *gin.Engine) {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
 	r.GET("/openapi.yaml", serveOpenAPI)
+
+	// The web console: a client of the API below, served from the binary.
+	ui := console.Must()
+	r.GET("/", func(c *gin.Context) { ui.Page(c.Writer, c.Request) })
+	r.GET("/assets/*name", func(c *gin.Context) { ui.Asset(c.Writer, c.Request, c.Param("name")) })
 
 	r.POST("/v1/auth/login", withTimeout(requestTimeout), s.login)
 
