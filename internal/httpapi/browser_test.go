@@ -13,6 +13,7 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -417,6 +418,15 @@ func (b *browser) focused() string {
 		if (!e || e === document.body || e === document.documentElement) return "";
 		return e.id || e.getAttribute("aria-label") || e.getAttribute("name") || "<" + e.tagName.toLowerCase() + ">";
 	})()`))
+}
+
+// setTimezone makes the page run in the IANA time zone tz, as if the computer were there.
+func (b *browser) setTimezone(tz string) {
+	b.tb.Helper()
+	b.run("set the time zone to", tz, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: tz})
+		return err
+	}))
 }
 
 // setViewport resizes the page's viewport to width×height CSS pixels (media queries follow).

@@ -45,6 +45,29 @@ func TestConsoleOffersOnlyWhatTheRoleAllows(t *testing.T) {
 			t.Errorf("%s shows its page to a Technical View user", page)
 		}
 	}
+
+	// An owner adds customers below its own only: "Management by" offers its customer and those
+	// under it — not another root, and not "None".
+	s.create(t, map[string]any{"name": "Other Root Corp"})
+	last := s.create(t, map[string]any{"name": "Viewer Corp Subsidiary", "parent_id": acme})
+	const ownerEmail, ownerPassword = "owner@viewer-corp.example", "owner passphrase for the console"
+	if r := s.do(t, "POST", "/v1/users", map[string]any{"customer_id": acme, "role": "Owner (All Access)", "name": "Otto Owner",
+		"email": ownerEmail, "password": ownerPassword, "password_confirm": ownerPassword}); r.StatusCode != http.StatusCreated {
+		t.Fatalf("create owner: %d %s", r.StatusCode, r.body)
+	}
+	settled(t, s, last)
+	b.click("#logout")
+	b.waitVisible("#login-form")
+	consoleLogin(b, s.url, ownerEmail, ownerPassword)
+	b.waitText("h1", "List Customer")
+	b.click("#add-customer")
+	b.waitText("h1", "Add Customer")
+	var offered []string
+	b.eval(`[...document.querySelectorAll('#customer-parent option')].map(o => o.textContent)`, &offered)
+	if got, want := strings.Join(offered, "|"), "Viewer Corp|Viewer Corp Subsidiary"; got != want {
+		t.Errorf("Management by offers %q, want %q", got, want)
+	}
+	b.screenshot("owner-add-customer")
 }
 
 // TestConsoleKeyboardAndNarrowScreen: the forms are labelled and work from the keyboard alone,
