@@ -20,6 +20,8 @@ func TestErasureScrubsTheReadModel(t *testing.T) {
 	kept, _, _ := check3(t)(h.w.CreateWithOwner(ctx, "Kept Corp", "", "", "Kenneth Kept", "ken.kept@example.com"))
 	u, _ := must2(t)(h.w.CreateUser(ctx, gone, "Business User", "Ursula Unique", "ursula.unique@example.com", "remark-rosebud"))
 	check(t)(h.w.UpdateUser(ctx, u, events.UserUpdatedV1{Email: events.Some("ursula.new@example.com"), Remark: events.Some("remark-tulip")}))
+	// A cleared remark held nothing: after the erasure it still reads empty, not erased.
+	check(t)(h.w.UpdateUser(ctx, u, events.UserUpdatedV1{Remark: events.Some("")}))
 	must2(t)(h.w.CreateUser(ctx, kept, "Business User", "Olga Other", "olga.other@example.com", ""))
 	// A user of Gone Corp moves to Kept Corp and is renamed in the same update, restating its
 	// personal fields under Kept Corp's key, as the commands do: it keeps them after the erasure.
@@ -56,6 +58,11 @@ func TestErasureScrubsTheReadModel(t *testing.T) {
 	h.usersMatchLog()
 	if found := h.scanReadModel([]string{"Olga Other", "olga.other@example.com", "Kenneth Kept"}); len(found) != 3 {
 		t.Fatalf("the other customer's users lost their data: only %v left", found)
+	}
+	var clearedRemark string
+	if err := h.pool.QueryRow(ctx, `SELECT change->>'remark' FROM audit WHERE resource_id = $1 AND change::jsonb ? 'remark' ORDER BY seq DESC LIMIT 1`, u).
+		Scan(&clearedRemark); err != nil || clearedRemark != "" {
+		t.Fatalf("the cleared remark reads %q after the erasure (%v), want \"\"", clearedRemark, err)
 	}
 	var erasedRows int
 	if err := h.pool.QueryRow(ctx, `SELECT count(*) FROM audit WHERE resource_name = $1 OR actor_email = $1`, events.Erased).Scan(&erasedRows); err != nil {

@@ -98,8 +98,8 @@ func jsonbMerge(a string, b []byte) (string, error) {
 }
 
 // personalScrubText returns the text of personal_scrub(change::jsonb, keys, marker)::json
-// (migration 0013): each of keys that the object holds, at its top level and in its "personal"
-// object, replaced by marker.
+// (migrations 0013 and 0014): each of keys that the object holds with a value other than null or
+// "", at its top level and in its "personal" object, replaced by marker.
 func personalScrubText(change string, keys []string, marker string) (string, error) {
 	members, ok, err := jsonbObject([]byte(change))
 	if err != nil {
@@ -112,7 +112,7 @@ func personalScrubText(change string, keys []string, marker string) (string, err
 	scrub := func(members []jsonbMember) []jsonbMember {
 		for _, k := range keys {
 			for i := range members {
-				if members[i].key == k {
+				if v := string(members[i].val); members[i].key == k && v != "null" && v != `""` {
 					members[i].val = mark
 				}
 			}

@@ -393,7 +393,8 @@ func TestJSONBRenderingsMatchPostgres(t *testing.T) {
 		`{"b":1,"a":2,"aa":3,"B":4,"":5}`, `{"a":1,"a":{"x":2},"b":[1,{"c":null,"c":true}]}`,
 		` { "k" : [ 1 , 2 ] , "s" : "\u0001\u001f\u007f\b\f\n\r\t\"\\\/ é 😀 \ud83d\ude00 \u00e9 <>&\u2028" } `,
 		`{"name":"Ursula","email":"u@example.com","remark":"","personal":{"name":"U","email":"e","x":1},"role":"r"}`,
-		`{"personal":"not an object","name":null,"email":{"deep":1}}`, `{"personal":{}}`, `[{"name":"x"}]`, `"[erased]"`,
+		`{"personal":"not an object","name":null,"email":{"deep":1}}`, `{"personal":{}}`,
+		`{"name":"","email":null,"remark":" ","personal":{"remark":"","email":null,"name":"N"}}`, `[{"name":"x"}]`, `"[erased]"`,
 		`{"café":"naïve","ü":1,"z":2}`, `[[[[]]],{}]`,
 	}
 	refused := []string{`{"a":"\u0000"}`, `"\ud800"`, `"\udc00x"`, `1e5`, `1.5E-2`, `"a` + "\n" + `b"`, `{"a":1,}`, `[01]`, `"\x"`, `nul`, `1 2`}
