@@ -60,7 +60,7 @@ func (h *Users) createFirstOperator(ctx context.Context, op FirstOperator) (bool
 		return false, err
 	}
 	uid := newID(m.Now, "")
-	phc, err := h.pw.Hash(op.Password)
+	phc, err := h.hash(ctx, op.Password, nil)
 	if err != nil {
 		return false, err
 	}

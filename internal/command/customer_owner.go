@@ -70,7 +70,12 @@ func (h *Users) CreateCustomerWithOwner(ctx context.Context, m Meta, in domain.C
 			return CustomerWithOwnerResult{Customer: c, Owner: u, Seq: max(c.LastSeq, u.LastSeq)}, err
 		}
 	}
-	phc, err := h.pw.Hash(owner.Password.Password)
+	// A name taken among the siblings (most often by a concurrent create of the same customer) is
+	// refused before the costly hash.
+	phc, err := h.hash(ctx, owner.Password.Password, func() error {
+		_, err := h.c.addCustomer(ctx, newBatch(m), cid, cin)
+		return err
+	})
 	if err != nil {
 		return CustomerWithOwnerResult{}, err
 	}

@@ -143,7 +143,7 @@ func (h *Users) CreateUser(ctx context.Context, m Meta, in domain.CreateUser, pw
 			return UserResult{User: u, Seq: u.LastSeq, Changed: true}, nil
 		}
 	}
-	phc, err := h.pw.Hash(pw.Password)
+	phc, err := h.hash(ctx, pw.Password, nil)
 	if err != nil {
 		return UserResult{}, err
 	}

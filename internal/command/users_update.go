@@ -241,7 +241,7 @@ func (h *Users) ChangePassword(ctx context.Context, m Meta, id string, pw NewPas
 		if err != nil {
 			return UserResult{}, err
 		}
-		phc, err := h.pw.Hash(pw.Password)
+		phc, err := h.hash(ctx, pw.Password, nil)
 		if err != nil {
 			return UserResult{}, err
 		}
