@@ -300,6 +300,12 @@ func (b *browser) waitText(sel, substr string) {
 	}`, substr)
 }
 
+// waitFor waits until the JavaScript expression cond is true.
+func (b *browser) waitFor(cond string) {
+	b.tb.Helper()
+	b.until("wait until", cond, `() => ({ok: Boolean(`+cond+`), seen: "still false"})`)
+}
+
 // until evaluates the JavaScript function fn(sel, args...) every browserPollEvery until it returns
 // {ok: true}, and fails the test with its last {seen} at the deadline. It polls from Go, not in
 // the page, so it survives a navigation.

@@ -143,7 +143,7 @@ func TestConsoleKeyboardAndNarrowScreen(t *testing.T) {
 	}
 	b.waitVisible("#load-more")
 	b.click("#load-more")
-	waitJS(t, b, `document.querySelectorAll('#customers tbody tr[data-id]').length === 26`)
+	b.waitFor(`document.querySelectorAll('#customers tbody tr[data-id]').length === 26`)
 	b.waitText("#customers tbody tr:last-child", "Toffstech")
 	b.waitGone("#load-more")
 	b.screenshot("list-customer-all-pages-390")

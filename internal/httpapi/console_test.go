@@ -75,7 +75,7 @@ func TestConsoleCustomerFlows(t *testing.T) {
 	b.typeInto("#owner-password", consoleOwnerPassword)
 	b.typeInto("#owner-password-confirm", consoleOwnerPassword+" typo")
 	b.click("#save")
-	waitJS(t, b, `document.querySelector('#owner-password-confirm-error').textContent.trim() !== ''`)
+	b.waitFor(`document.querySelector('#owner-password-confirm-error').textContent.trim() !== ''`)
 	b.screenshot("add-step2-validation-error")
 	b.click("#back")
 	b.waitText("h1", "Add Customer")
@@ -101,11 +101,11 @@ func TestConsoleCustomerFlows(t *testing.T) {
 
 	// The search box finds a customer by its address, case-insensitively; emptied, it lists all.
 	b.typeInto("#customer-search", "browser STREET")
-	waitJS(t, b, `(() => { const r = [...document.querySelectorAll('#customers tbody tr[data-id]')];
+	b.waitFor(`(() => { const r = [...document.querySelectorAll('#customers tbody tr[data-id]')];
 		return r.length === 1 && r[0].textContent.includes('Acme Browser Ltd'); })()`)
 	b.screenshot("search")
 	b.typeInto("#customer-search", "")
-	waitJS(t, b, `document.querySelectorAll('#customers tbody tr[data-id]').length === 2`)
+	b.waitFor(`document.querySelectorAll('#customers tbody tr[data-id]').length === 2`)
 	acme := customerByName(t, s, "Acme Browser Ltd")
 	if acme["address"] != "1 Browser Street" || acme["parent_id"] != nil {
 		t.Errorf("created customer %v", acme)
@@ -259,7 +259,7 @@ func TestConsoleCustomerFlows(t *testing.T) {
 		t.Errorf("Audit Log columns: %q", got)
 	}
 	b.typeInto("#audit-q", "Acme Browser Child")
-	waitJS(t, b, `(() => { const a = [...document.querySelectorAll('#audit tbody td[data-label="Action"]')];
+	b.waitFor(`(() => { const a = [...document.querySelectorAll('#audit tbody td[data-label="Action"]')];
 		return a.length > 0 && a.every(td => td.textContent.includes('Acme Browser Child')); })()`)
 	var actions []string
 	b.eval(`[...document.querySelectorAll('#audit tbody td[data-label="Action"]')].map(td => td.textContent)`, &actions)
@@ -302,24 +302,6 @@ func settled(t *testing.T, s *stack, r response) {
 	}
 	if g := s.do(t, "GET", "/v1/customers?limit=1", nil, "X-Consistency-Token", tok); g.StatusCode != http.StatusOK {
 		t.Fatalf("waiting for the read model: %d %s", g.StatusCode, g.body)
-	}
-}
-
-// waitJS polls a JavaScript condition until it is true, or fails the test at a deadline.
-func waitJS(t *testing.T, b *browser, cond string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		var ok bool
-		b.eval(cond, &ok)
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.screenshot("failed-wait")
-			t.Fatalf("still false after 15 s: %s", cond)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

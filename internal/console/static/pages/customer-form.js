@@ -5,13 +5,13 @@ import { flash, go, session } from '../app.js';
 
 const support = () => session.me && session.me.role === 'Toffstech Support';
 
-// parentOptions lists the customers "Management by" may offer: from path (a customers page
-// endpoint), every page of it, by name.
+// parentOptions lists the customers "Management by" may offer: every page (up to 2 000 customers)
+// of path, an endpoint answering a page of customers, sorted by name.
 async function parentOptions(path) {
   const out = [];
   let cursor = '';
   for (let i = 0; i < 20; i++) {
-    const res = await api('GET', path + query({ sort: path.endsWith('manageable-parents') ? '' : 'name', limit: 100, cursor }));
+    const res = await api('GET', path + query({ limit: 100, cursor }));
     out.push(...res.data.items);
     cursor = res.data.next_cursor;
     if (!cursor) break;

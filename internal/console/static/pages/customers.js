@@ -1,5 +1,6 @@
 // List Customer: search, newest first, more pages on demand, and each row's actions.
 import { api, query } from '../api.js';
+import { pagedTable, debounce } from './list.js';
 import { h, clear, icon, icons } from '../dom.js';
 import { formatDate } from '../format.js';
 import { can, flash, go } from '../app.js';
@@ -9,27 +10,9 @@ import { startExport } from './export.js';
 const pageSize = 25;
 
 export async function customersPage() {
-  const tbody = h('tbody');
-  const more = h('button', { type: 'button', id: 'load-more', class: 'secondary more', hidden: true }, 'Load more');
   const notice = h('div', { id: 'page-notice' });
   const exportRegion = h('div', { id: 'export-status', role: 'status', 'aria-live': 'polite', hidden: true });
   const search = h('input', { id: 'customer-search', type: 'search', placeholder: 'Search by Customer, Address', autocomplete: 'off' });
-  let cursor = null;
-  let q = '';
-  let loading = 0;
-
-  const load = async (reset) => {
-    const mine = ++loading;
-    const res = await api('GET', '/v1/customers' + query({ q, limit: pageSize, cursor: reset ? '' : cursor }));
-    if (mine !== loading) return; // a newer search answered first
-    if (reset) clear(tbody);
-    for (const c of res.data.items) tbody.append(row(c));
-    if (reset && res.data.items.length === 0) {
-      tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'empty' }, q ? `No customer matches "${q}".` : 'No customers yet.')));
-    }
-    cursor = res.data.next_cursor;
-    more.hidden = !cursor;
-  };
 
   const row = (c) => {
     const label = (verb) => `${verb} ${c.name}`;
@@ -80,29 +63,17 @@ export async function customersPage() {
     }
   };
 
-  let timer = 0;
-  search.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      q = search.value.trim();
-      load(true).catch(showError);
-    }, 250);
+  const list = pagedTable({
+    id: 'customers', row, columns: ['Customer', 'Address', 'Parent Customer', 'Created At', 'Actions'],
+    empty: 'No customer matches.',
   });
-  more.addEventListener('click', async () => {
-    more.disabled = true;
-    try { await load(false); } catch (err) { showError(err); } finally { more.disabled = false; }
-  });
-  const showError = (err) => clear(notice).append(h('p', { class: 'alert error', role: 'alert' }, err.message));
-
-  await load(true);
+  const path = () => (cursor) => '/v1/customers' + query({ q: search.value.trim(), limit: pageSize, cursor });
+  search.addEventListener('input', debounce(() => list.reload(path())));
+  await list.reload(path());
   return h('div', {},
     h('h1', {}, 'List Customer'),
     h('div', { class: 'toolbar' },
       h('div', { class: 'search' }, h('label', { for: 'customer-search' }, 'Search by Customer, Address'), search),
       can('Customer Add') ? h('a', { class: 'button', id: 'add-customer', href: '#/customers/new' }, '+Add') : null),
-    notice, exportRegion,
-    h('table', { class: 'responsive', id: 'customers' },
-      h('thead', {}, h('tr', {}, ['Customer', 'Address', 'Parent Customer', 'Created At', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
-      tbody),
-    more);
+    notice, list.notice, exportRegion, list.table, list.more);
 }

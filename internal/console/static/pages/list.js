@@ -2,8 +2,9 @@
 import { api } from '../api.js';
 import { h, clear } from '../dom.js';
 
-// pagedTable returns {table, more, load}: load(path(cursor)) fills the table; more loads the next
-// page on demand. columns are the header names; row(item) returns one row's cells.
+// pagedTable returns {table, more, notice, reload}: reload(path) shows the first page of
+// path(cursor), more loads the next page on demand, notice shows a failure. columns are the header
+// names; row(item) returns one row's cells, or a whole <tr>.
 export function pagedTable({ id, columns, row, empty }) {
   const tbody = h('tbody');
   const table = h('table', { class: 'responsive', id },
@@ -22,7 +23,8 @@ export function pagedTable({ id, columns, row, empty }) {
       clear(notice);
       if (reset) clear(tbody);
       for (const item of res.data.items) {
-        tbody.append(h('tr', {}, row(item).map((v, i) => h('td', { 'data-label': columns[i] }, v))));
+        const r = row(item);
+        tbody.append(r instanceof Node ? r : h('tr', {}, r.map((v, i) => h('td', { 'data-label': columns[i] }, v))));
       }
       if (reset && res.data.items.length === 0) tbody.append(h('tr', {}, h('td', { colspan: columns.length, class: 'empty' }, empty)));
       cursor = res.data.next_cursor;
@@ -38,11 +40,7 @@ export function pagedTable({ id, columns, row, empty }) {
     await load(false);
     more.disabled = false;
   });
-  return {
-    table, more, notice,
-    // reload shows the first page of path(cursor).
-    reload: (path) => { pathOf = path; return load(true); },
-  };
+  return { table, more, notice, reload: (path) => { pathOf = path; return load(true); } };
 }
 
 // debounce calls fn once input has paused.
