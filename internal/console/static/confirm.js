@@ -10,6 +10,7 @@ export function confirmDialog(question, text) {
   const opener = document.activeElement;
   return new Promise((resolve) => {
     const done = (answer) => {
+      console.info(`confirm: "${question}" answered ${answer ? 'Yes' : 'No'}`);
       yes.removeEventListener('click', onYes);
       no.removeEventListener('click', onNo);
       dlg.removeEventListener('close', onClose);
@@ -19,11 +20,14 @@ export function confirmDialog(question, text) {
     };
     const onYes = () => done(true);
     const onNo = () => done(false);
-    const onClose = () => done(false);
+    // Escape closes the dialog: No. A close event while the dialog is open belongs to an earlier
+    // question, not to this one.
+    const onClose = () => { if (!dlg.open) done(false); };
     yes.addEventListener('click', onYes);
     no.addEventListener('click', onNo);
     dlg.addEventListener('close', onClose);
     dlg.showModal();
+    console.info(`confirm: "${question}" asked`);
     no.focus(); // the safe answer first
   });
 }
