@@ -15,7 +15,8 @@ function localInput(d) {
 export async function auditPage() {
   const now = new Date();
   const since = h('input', { id: 'audit-since', type: 'datetime-local', value: localInput(new Date(now.getTime() - 7 * day)) });
-  const until = h('input', { id: 'audit-until', type: 'datetime-local', value: localInput(new Date(now.getTime() + 60_000)) });
+  // An empty To means "now", taken again at each search, so new actions keep appearing.
+  const until = h('input', { id: 'audit-until', type: 'datetime-local', title: 'Empty: now' });
   const text = h('input', { id: 'audit-q', type: 'search', placeholder: 'Action or user', autocomplete: 'off' });
   const actor = h('input', { id: 'audit-actor', type: 'search', placeholder: 'Email of the user', autocomplete: 'off' });
   const type = h('select', { id: 'audit-type' }, h('option', { value: '' }, 'All'),
@@ -27,9 +28,11 @@ export async function auditPage() {
     row: (e) => [e.action, e.action_type, e.actor_email || (e.actor_type === 'system' ? 'System' : e.actor_type), h('time', { datetime: e.time }, formatDate(e.time))],
   });
   const iso = (input) => (input.value ? new Date(input.value).toISOString() : '');
-  const path = () => (cursor) => '/v1/audit' + query({
-    since: iso(since), until: iso(until), q: text.value.trim(), actor: actor.value.trim(), action_type: type.value, limit: 25, cursor,
-  });
+  const path = () => {
+    const to = iso(until) || new Date(Date.now() + 60_000).toISOString();
+    const filters = { since: iso(since), until: to, q: text.value.trim(), actor: actor.value.trim(), action_type: type.value, limit: 25 };
+    return (cursor) => '/v1/audit' + query({ ...filters, cursor });
+  };
   const reload = debounce(() => list.reload(path()));
   for (const el of [since, until, type]) el.addEventListener('change', reload);
   for (const el of [text, actor]) el.addEventListener('input', reload);
@@ -38,7 +41,7 @@ export async function auditPage() {
   return h('div', {},
     h('h1', {}, 'Audit Log'),
     h('div', { class: 'filters', role: 'search' },
-      labelled('From', since), labelled('To', until), labelled('Search by action', text),
+      labelled('From', since), labelled('To (empty: now)', until), labelled('Search by action', text),
       labelled('Performed By User', actor), labelled('Action Type', type)),
     list.notice, list.table, list.more);
 }
