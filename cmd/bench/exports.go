@@ -14,10 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/toffstech/customer-management/internal/domain"
-	"github.com/toffstech/customer-management/internal/events"
-	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/projection/projectiontest"
 )
 
 // exportResult is one export size measured end to end.
@@ -52,7 +49,7 @@ func benchExports(ctx context.Context, s *stack, sizes []int, checkpoint bool, p
 			return nil, err
 		}
 		progress("exports: loading %d domains", n)
-		if err := loadDomains(ctx, s.store, cust, n); err != nil {
+		if err := projectiontest.AppendDomains(ctx, s.store, cust, n); err != nil {
 			return nil, err
 		}
 		last, err := s.lastSeq(ctx)
@@ -160,33 +157,6 @@ func peakRSS(pid int) int64 {
 		}
 	}
 	return 0
-}
-
-// loadDomains appends n domain.added events for customer cust in atomic batches of 500 (no host
-// reservations: the exporter reads the read model only).
-func loadDomains(ctx context.Context, store *eventstore.Store, cust string, n int) error {
-	for done := 0; done < n; {
-		var msgs []eventstore.Message
-		for i := 0; i < 500 && done < n; i, done = i+1, done+1 {
-			st := domain.DefaultDomainSettings()
-			st.Host = fmt.Sprintf("h%07d.%s.example", done, cust[len(cust)-8:])
-			st.Origins = []events.Origin{{Type: "IPv4", Address: "203.0.113.10", Port: 443, Enabled: true}, {Type: "FQDN", Address: "origin.example.com", Port: 8443, Backup: true}}
-			st.Cache.Extensions = []string{"css", "js", "png"}
-			st.SSL.ExpiresAt = "2027-01-31"
-			data, v, err := events.MarshalData(events.DomainAddedV1{CustomerID: cust, Settings: st})
-			if err != nil {
-				return err
-			}
-			id := uuid.Must(uuid.NewV7()).String()
-			msgs = append(msgs, eventstore.Message{Subject: events.DomainSubject(id), Expect: eventstore.Seq(0), Envelope: events.Envelope{
-				ID: uuid.Must(uuid.NewV7()).String(), Type: events.DomainAdded, Time: time.Now().UTC(), SchemaVersion: v, Data: data,
-				AggregateType: events.AggregateDomain, AggregateID: id, AggregateVersion: 1, ActorType: events.ActorSystem}})
-		}
-		if _, err := store.Append(ctx, msgs); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // writeExports prints the export benchmark.

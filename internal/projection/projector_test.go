@@ -165,7 +165,7 @@ func must2(t *testing.T) func(string, uint64, error) (string, uint64) {
 }
 
 // check fails the test when an append failed, and returns its sequence.
-func check(t *testing.T) func(uint64, error) uint64 {
+func check(t testing.TB) func(uint64, error) uint64 {
 	return func(seq uint64, err error) uint64 {
 		t.Helper()
 		if err != nil {

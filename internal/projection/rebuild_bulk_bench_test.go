@@ -1,23 +1,18 @@
 package projection
 
 import (
-	"fmt"
 	"os"
 	"runtime/pprof"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/toffstech/customer-management/internal/domain"
-	"github.com/toffstech/customer-management/internal/events"
-	"github.com/toffstech/customer-management/internal/eventstore"
+	"github.com/toffstech/customer-management/internal/projection/projectiontest"
 )
 
 // BenchmarkRebuild measures the replay of a rebuild, folded in bulk and event by event, over a log
 // of CM_REBUILD_BENCH_EVENTS events (default 200 000): domain.added events of one customer as
-// cmd/bench loads them, appended 500 at a time, each with its audit row to write. Run it with
+// cmd/bench loads them (projectiontest.AppendDomains), appended 500 at a time, each with its audit row to write. Run it with
 // -benchtime=1x. It reports the replay's events/s, and checks that both replays leave the same
 // tables. CM_REBUILD_PROFILE=<file> writes a CPU profile of the bulk rebuild alone (not of the
 // load), CM_TEST_DEBUG_LOG=1 logs how long each COPY and index build took.
@@ -35,26 +30,8 @@ func BenchmarkRebuild(b *testing.B) {
 		b.Fatal(err)
 	}
 	loadStart := time.Now()
-	for done := 0; done < n; {
-		msgs := make([]eventstore.Message, 0, 500)
-		for ; len(msgs) < 500 && done < n; done++ {
-			st := domain.DefaultDomainSettings()
-			st.Host = fmt.Sprintf("h%07d.%s.example", done, cust[len(cust)-8:])
-			st.Origins = []events.Origin{{Type: "IPv4", Address: "203.0.113.10", Port: 443, Enabled: true}, {Type: "FQDN", Address: "origin.example.com", Port: 8443, Backup: true}}
-			st.Cache.Extensions = []string{"css", "js", "png"}
-			st.SSL.ExpiresAt = "2027-01-31"
-			data, v, err := events.MarshalData(events.DomainAddedV1{CustomerID: cust, Settings: st})
-			if err != nil {
-				b.Fatal(err)
-			}
-			id := uuid.Must(uuid.NewV7()).String()
-			msgs = append(msgs, eventstore.Message{Subject: events.DomainSubject(id), Expect: eventstore.Seq(0), Envelope: events.Envelope{
-				ID: uuid.Must(uuid.NewV7()).String(), Type: events.DomainAdded, Time: time.Now().UTC(), SchemaVersion: v, Data: data,
-				AggregateType: events.AggregateDomain, AggregateID: id, AggregateVersion: 1, ActorType: events.ActorSystem}})
-		}
-		if _, err := h.store.Append(h.ctx, msgs); err != nil {
-			b.Fatal(err)
-		}
+	if err := projectiontest.AppendDomains(h.ctx, h.store, cust, n); err != nil {
+		b.Fatal(err)
 	}
 	b.Logf("loaded %d events in %s", h.lastSeq(), time.Since(loadStart).Round(time.Millisecond))
 

@@ -130,18 +130,24 @@ func TestRebuildSwitchesInIdenticalTablesWhileTheAPIReads(t *testing.T) {
 		}
 	}
 
-	// The live projector goes on, on the new tables.
-	for range 20 {
-		check(t)(h.w.Step(h.ctx, rng))
-		check(t)(h.w.DomainStep(h.ctx, rng))
-		check(t)(h.w.UserStep(h.ctx, rng))
+	h.liveGoesOn(rng, 20)
+	if p := h.parked(); len(p) != 0 {
+		t.Fatalf("parked %+v", p)
+	}
+}
+
+// liveGoesOn checks that the live projector goes on after a rebuild's switch, on the new tables:
+// rounds of random customer, domain and user commands, then every table against the log.
+func (h *harness) liveGoesOn(rng *rand.Rand, rounds int) {
+	h.t.Helper()
+	for range rounds {
+		check(h.t)(h.w.Step(h.ctx, rng))
+		check(h.t)(h.w.DomainStep(h.ctx, rng))
+		check(h.t)(h.w.UserStep(h.ctx, rng))
 	}
 	h.caughtUp()
 	h.matchesLog(h.allCustomers())
 	h.usersMatchLog()
 	h.domainsMatchLog()
 	h.auditMatchesLog()
-	if p := h.parked(); len(p) != 0 {
-		t.Fatalf("parked %+v", p)
-	}
 }

@@ -5,5 +5,5 @@
 // the projector, by folding each customer's events with domain.Customer.Apply, each user's with
 // domain.User.Apply and each domain's with domain.Domain.Apply.
 //
-// It is imported by _test.go files only.
+// It is imported by _test.go files, and by cmd/bench for AppendDomains.
 package projectiontest
